@@ -12,7 +12,12 @@ const config = {
 		serviceWorker: { register: false },
 		// Hash routes (#/annotate): one index.html serves every page, on any static host, offline.
 		router: { type: 'hash' },
-		alias: { $workers: 'workers' }
+		typescript: {
+			// Type-check the workers, CLI, tests and benchmarks with the app.
+			config: (tsconfig) => {
+				tsconfig.include.push('../workers/**/*.ts', '../cli/**/*.ts', '../tests/**/*.ts', '../bench/**/*.ts', '../playwright.config.ts');
+			}
+		}
 	}
 };
 

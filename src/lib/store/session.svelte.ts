@@ -1,0 +1,52 @@
+/**
+ * The session's state, shared by every page. Large arrays live in plain objects held by
+ * `$state.raw` lists that are replaced, never mutated, so Svelte does not proxy pixel data.
+ */
+import { DEFAULT_MASK_SUFFIXES } from '$lib/core/dataset/pairing';
+import type { FileMessage, ImageRecord, MaskRecord } from './types';
+
+class Session {
+	images = $state.raw<ImageRecord[]>([]);
+	/** Messages from the last files the user gave, newest first. */
+	messages = $state.raw<FileMessage[]>([]);
+	maskSuffixes = $state<string[]>([...DEFAULT_MASK_SUFFIXES]);
+	selectedId = $state<string | null>(null);
+	/** Files being read right now (for a progress line). */
+	loading = $state(0);
+
+	get selected(): ImageRecord | null {
+		return this.images.find((im) => im.id === this.selectedId) ?? this.images[0] ?? null;
+	}
+
+	addImages(records: ImageRecord[]): void {
+		if (records.length === 0) return;
+		this.images = [...this.images, ...records];
+		if (!this.selectedId) this.selectedId = records[0].id;
+	}
+
+	updateImage(id: string, change: Partial<ImageRecord>): void {
+		this.images = this.images.map((im) => (im.id === id ? { ...im, ...change } : im));
+	}
+
+	setMask(id: string, mask: MaskRecord | null): void {
+		this.updateImage(id, { mask });
+	}
+
+	removeImages(ids: ReadonlySet<string>): void {
+		this.images = this.images.filter((im) => !ids.has(im.id));
+		if (this.selectedId && ids.has(this.selectedId)) this.selectedId = this.images[0]?.id ?? null;
+	}
+
+	/** Set the pixel size (µm) of one image, or of all when `id` is null. */
+	setPixelSize(id: string | null, um: number | null): void {
+		this.images = this.images.map((im) =>
+			id === null || im.id === id ? { ...im, pixelSizeUm: um, pixelSizeSource: um === null ? null : 'user' } : im
+		);
+	}
+
+	report(messages: FileMessage[]): void {
+		this.messages = messages;
+	}
+}
+
+export const session = new Session();

@@ -1,0 +1,38 @@
+/** The in-memory shape of a session: images, their masks and what the user set for them. */
+import type { ChannelStats } from '$lib/core/raster/stats';
+import type { Labels, Raster } from '$lib/core/raster/types';
+
+export type PixelSizeSource = 'imagej' | 'ome' | 'resolution' | 'user' | 'example' | null;
+
+export interface MaskRecord {
+	/** The file it came from, or what made it ('example', 'segmentation'). */
+	name: string;
+	labels: Labels;
+	/** Number of distinct non-zero ids. */
+	cellCount: number;
+}
+
+export interface ImageRecord {
+	id: string;
+	/** The file name as dropped (folders dropped). */
+	name: string;
+	stem: string;
+	format: string;
+	/** The original file's bytes, kept for the session file; null for generated images. */
+	fileBytes: Uint8Array | null;
+	raster: Raster;
+	stats: ChannelStats[];
+	pages: number;
+	pixelSizeUm: number | null;
+	pixelSizeSource: PixelSizeSource;
+	/** Plain sentences about how the file was read (e.g. "2 pages; page 1 is shown"). */
+	notes: string[];
+	mask: MaskRecord | null;
+}
+
+/** A message about a file that did not load or did not pair, shown on the Data page. */
+export interface FileMessage {
+	file: string;
+	text: string;
+	level: 'error' | 'warning';
+}

@@ -1,0 +1,208 @@
+/**
+ * The viewer's renderer: draws the visible part of an image with its label overlay into a canvas-
+ * sized RGBA buffer, sampling nearest image pixels. Its cost depends on the canvas size, not the
+ * image's, so a 4096 × 4096 (or 16000 × 16000) 16-bit image pans and zooms as fast as a small one.
+ * Integer images up to 16 bits map through a per-channel lookup table rebuilt only when the
+ * contrast changes. Pure typed-array code (no DOM), tested in Node.
+ */
+import { channelView, type PixelArray, type Raster } from '$lib/core/raster/types';
+import type { View } from './view';
+import { CELL_COLOURS, hexToRgb } from './palette';
+
+export interface ChannelDisplay {
+	visible: boolean;
+	/** Display range: values ≤ min are black, ≥ max full colour. */
+	min: number;
+	max: number;
+	colour: [number, number, number];
+}
+
+export interface DisplaySettings {
+	channels: ChannelDisplay[];
+	showImage: boolean;
+	overlay: boolean;
+	/** 0–1 opacity of the cell fill. */
+	fillOpacity: number;
+	outlines: boolean;
+	/** Optional colour per cell id (0xRRGGBB); cells not in it use the cycling palette. */
+	cellColours?: Map<number, number>;
+}
+
+const BACKGROUND = 0xff1b1510; // #10151b, opaque (ABGR as little-endian RGBA bytes)
+const OUTLINE = [255, 255, 255];
+
+const PALETTE = CELL_COLOURS.map(hexToRgb);
+
+function lutRange(dtype: Raster['dtype']): { offset: number; size: number } | null {
+	switch (dtype) {
+		case 'uint8':
+			return { offset: 0, size: 256 };
+		case 'int8':
+			return { offset: -128, size: 256 };
+		case 'uint16':
+			return { offset: 0, size: 65536 };
+		case 'int16':
+			return { offset: -32768, size: 65536 };
+		default:
+			return null;
+	}
+}
+
+/** Maps a raw value to 0–255 for a display range. */
+function intensity(v: number, min: number, inv: number): number {
+	const t = (v - min) * inv;
+	return t <= 0 ? 0 : t >= 1 ? 255 : (t * 255 + 0.5) | 0;
+}
+
+export class ViewRenderer {
+	private luts: { key: string; table: Uint8Array }[] = [];
+	private colIndex = new Int32Array(0);
+	private colEdge = new Uint8Array(0);
+	private rowEdge = new Uint8Array(0);
+
+	private lutFor(raster: Raster, c: number, d: ChannelDisplay): Uint8Array | null {
+		const range = lutRange(raster.dtype);
+		if (!range) return null;
+		const key = `${raster.dtype}:${d.min}:${d.max}`;
+		const cached = this.luts[c];
+		if (cached && cached.key === key) return cached.table;
+		const table = new Uint8Array(range.size);
+		const inv = d.max > d.min ? 1 / (d.max - d.min) : 0;
+		for (let i = 0; i < range.size; i++) table[i] = d.max > d.min ? intensity(i + range.offset, d.min, inv) : i + range.offset > d.min ? 255 : 0;
+		this.luts[c] = { key, table };
+		return table;
+	}
+
+	/**
+	 * Draw into `out` (width × height pixels, RGBA bytes viewed as Uint32 little-endian).
+	 * `labels` must be raster.width × raster.height, or null.
+	 */
+	render(
+		out: Uint32Array,
+		width: number,
+		height: number,
+		raster: Raster,
+		labels: Uint32Array | null,
+		view: View,
+		settings: DisplaySettings
+	): void {
+		const W = raster.width;
+		const H = raster.height;
+		if (this.colIndex.length < width) {
+			this.colIndex = new Int32Array(width);
+			this.colEdge = new Uint8Array(width);
+		}
+		if (this.rowEdge.length < height) this.rowEdge = new Uint8Array(height);
+		// Outline thickness: one canvas pixel, in image pixels (whole pixels when zoomed out).
+		const t = Math.min(1, 1 / view.scale);
+		const colIndex = this.colIndex;
+		const colEdge = this.colEdge;
+		for (let sx = 0; sx < width; sx++) {
+			const fx = (sx + 0.5 - view.x) / view.scale;
+			const col = Math.floor(fx);
+			colIndex[sx] = col >= 0 && col < W ? col : -1;
+			const f = fx - col;
+			colEdge[sx] = (f < t ? 1 : 0) | (f >= 1 - t ? 2 : 0);
+		}
+
+		const visible: { data: PixelArray; lut: Uint8Array | null; min: number; inv: number; r: number; g: number; b: number }[] = [];
+		if (settings.showImage) {
+			settings.channels.forEach((d, c) => {
+				if (!d.visible || c >= raster.channels) return;
+				visible.push({
+					data: channelView(raster, c),
+					lut: this.lutFor(raster, c, d),
+					min: d.min,
+					inv: d.max > d.min ? 1 / (d.max - d.min) : 0,
+					r: d.colour[0] / 255,
+					g: d.colour[1] / 255,
+					b: d.colour[2] / 255
+				});
+			});
+		}
+		const offset = lutRange(raster.dtype)?.offset ?? 0;
+		const overlay = settings.overlay ? labels : null;
+		const alpha = settings.fillOpacity;
+		const drawOutlines = settings.outlines;
+		const colours = settings.cellColours;
+
+		for (let sy = 0; sy < height; sy++) {
+			const fy = (sy + 0.5 - view.y) / view.scale;
+			const row = Math.floor(fy);
+			const o = sy * width;
+			if (row < 0 || row >= H) {
+				out.fill(BACKGROUND, o, o + width);
+				continue;
+			}
+			const f = fy - row;
+			const rowEdge = (f < t ? 1 : 0) | (f >= 1 - t ? 2 : 0);
+			const base = row * W;
+			for (let sx = 0; sx < width; sx++) {
+				const col = colIndex[sx];
+				if (col < 0) {
+					out[o + sx] = BACKGROUND;
+					continue;
+				}
+				const i = base + col;
+				let r = 0;
+				let g = 0;
+				let b = 0;
+				for (let k = 0; k < visible.length; k++) {
+					const ch = visible[k];
+					const v = ch.lut ? ch.lut[ch.data[i] - offset] : intensity(ch.data[i], ch.min, ch.inv);
+					r += v * ch.r;
+					g += v * ch.g;
+					b += v * ch.b;
+				}
+				const id = overlay !== null ? overlay[i] : 0;
+				if (id !== 0) {
+					// Outlines lie on the cell's own border pixels, so neighbouring cells keep both lines.
+					let edge = false;
+					if (drawOutlines) {
+						const lab = overlay as Uint32Array;
+						const ce = colEdge[sx];
+						edge =
+							((ce & 1) !== 0 && (col === 0 || lab[i - 1] !== id)) ||
+							((ce & 2) !== 0 && (col === W - 1 || lab[i + 1] !== id)) ||
+							((rowEdge & 1) !== 0 && (row === 0 || lab[i - W] !== id)) ||
+							((rowEdge & 2) !== 0 && (row === H - 1 || lab[i + W] !== id));
+					}
+					if (edge) {
+						r = OUTLINE[0];
+						g = OUTLINE[1];
+						b = OUTLINE[2];
+					} else if (alpha > 0) {
+						const custom = colours?.get(id);
+						let cr: number;
+						let cg: number;
+						let cb: number;
+						if (custom !== undefined) {
+							cr = (custom >> 16) & 255;
+							cg = (custom >> 8) & 255;
+							cb = custom & 255;
+						} else {
+							const p = PALETTE[(id - 1) % PALETTE.length];
+							cr = p[0];
+							cg = p[1];
+							cb = p[2];
+						}
+						r += (cr - r) * alpha;
+						g += (cg - g) * alpha;
+						b += (cb - b) * alpha;
+					}
+				}
+				out[o + sx] = 0xff000000 | (Math.min(255, b | 0) << 16) | (Math.min(255, g | 0) << 8) | Math.min(255, r | 0);
+			}
+		}
+	}
+}
+
+/** The values of every channel and the cell id at one image pixel. */
+export function pixelInfo(raster: Raster, labels: Uint32Array | null, col: number, row: number) {
+	if (col < 0 || row < 0 || col >= raster.width || row >= raster.height) return null;
+	const i = row * raster.width + col;
+	const n = raster.width * raster.height;
+	const values: number[] = [];
+	for (let c = 0; c < raster.channels; c++) values.push(raster.data[c * n + i]);
+	return { col, row, values, cell: labels ? labels[i] : 0 };
+}

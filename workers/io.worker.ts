@@ -1,0 +1,67 @@
+/**
+ * Reads image and mask files off the main thread: decoding, statistics for display, label counts.
+ * Pixel buffers come back as transferables (no copies).
+ */
+import * as Comlink from 'comlink';
+import { decodeImageFile, decodeLabelFile } from '../src/lib/core/formats/image-file';
+import { UserError } from '../src/lib/core/formats/errors';
+import { rasterStats } from '../src/lib/core/raster/stats';
+import { countLabels } from '../src/lib/core/labels/count';
+import { exampleSet } from '../src/lib/core/example/synthetic';
+import type { DecodeReply, ExampleReply, IoApi } from '../src/lib/runtime/io-types';
+
+function fail(e: unknown): DecodeReply {
+	// User-caused failures carry their sentence; anything else is a bug and is reported as such.
+	if (e instanceof UserError) return { ok: false, message: e.message };
+	throw e;
+}
+
+const api: IoApi = {
+	decode(name: string, buffer: ArrayBuffer, asMask: boolean): DecodeReply {
+		const bytes = new Uint8Array(buffer);
+		try {
+			if (asMask) {
+				const d = decodeLabelFile(name, bytes);
+				const reply: DecodeReply = {
+					ok: true,
+					kind: 'labels',
+					format: d.format,
+					labels: d.labels,
+					cellCount: countLabels(d.labels.data),
+					pixelSizeUm: d.pixelSizeUm
+				};
+				return Comlink.transfer(reply, [d.labels.data.buffer as ArrayBuffer]);
+			}
+			const d = decodeImageFile(name, bytes);
+			const reply: DecodeReply = {
+				ok: true,
+				kind: 'image',
+				format: d.format,
+				raster: d.raster,
+				stats: rasterStats(d.raster),
+				pages: d.pages,
+				pixelSizeUm: d.pixelSizeUm,
+				pixelSizeSource: d.pixelSizeSource,
+				notes: d.notes
+			};
+			return Comlink.transfer(reply, [d.raster.data.buffer as ArrayBuffer]);
+		} catch (e) {
+			return fail(e);
+		}
+	},
+
+	example(): ExampleReply[] {
+		const set = exampleSet().map((ex) => ({
+			name: ex.name,
+			raster: ex.raster,
+			stats: rasterStats(ex.raster),
+			labels: ex.labels,
+			cellCount: countLabels(ex.labels.data),
+			pixelSizeUm: ex.pixelSizeUm
+		}));
+		const buffers = set.flatMap((s) => [s.raster.data.buffer as ArrayBuffer, s.labels.data.buffer as ArrayBuffer]);
+		return Comlink.transfer(set, buffers);
+	}
+};
+
+Comlink.expose(api);
