@@ -3,7 +3,9 @@
  * Pixel buffers come back as transferables (no copies).
  */
 import * as Comlink from 'comlink';
-import { decodeImageFile, decodeLabelFile } from '../src/lib/core/formats/image-file';
+import { decodeImageFileAsync, decodeLabelFile } from '../src/lib/core/formats/image-file';
+import { isMaskFile } from '../src/lib/core/formats/open-file';
+import { browserJpegDecoder } from '../src/lib/runtime/browser-jpeg';
 import { UserError } from '../src/lib/core/formats/errors';
 import { rasterStats } from '../src/lib/core/raster/stats';
 import { countLabels } from '../src/lib/core/labels/count';
@@ -11,16 +13,19 @@ import { exampleSet } from '../src/lib/core/example/synthetic';
 import type { DecodeReply, ExampleReply, IoApi } from '../src/lib/runtime/io-types';
 
 function fail(e: unknown): DecodeReply {
-	// User-caused failures carry their sentence; anything else is a bug and is reported as such.
-	if (e instanceof UserError) return { ok: false, message: e.message };
+	// User-caused failures carry their sentence (the page shows it after the file name);
+	// anything else is a bug and is reported as such.
+	if (e instanceof UserError) return { ok: false, message: e.reason };
 	throw e;
 }
 
+const jpeg = browserJpegDecoder();
+
 const api: IoApi = {
-	decode(name: string, buffer: ArrayBuffer, asMask: boolean): DecodeReply {
+	async decode(name: string, buffer: ArrayBuffer, maskSuffixes: string[]): Promise<DecodeReply> {
 		const bytes = new Uint8Array(buffer);
 		try {
-			if (asMask) {
+			if (isMaskFile(name, bytes, maskSuffixes)) {
 				const d = decodeLabelFile(name, bytes);
 				const reply: DecodeReply = {
 					ok: true,
@@ -32,7 +37,7 @@ const api: IoApi = {
 				};
 				return Comlink.transfer(reply, [d.labels.data.buffer as ArrayBuffer]);
 			}
-			const d = decodeImageFile(name, bytes);
+			const d = await decodeImageFileAsync(name, bytes, { decodeJpeg: jpeg });
 			const reply: DecodeReply = {
 				ok: true,
 				kind: 'image',

@@ -55,7 +55,8 @@ test('hostile files each get a clear message and leave the loaded images untouch
 		// A pickle that asks for os.system: GLOBAL 'os system', then REDUCE. It must never run.
 		'evil_seg.npy': (() => {
 			const header = npy("{'descr': '|O', 'fortran_order': False, 'shape': (), }");
-			const pickle = new TextEncoder().encode("\x80\x02cos\nsystem\nq\x00X\x05\x00\x00\x00touch\x85R.");
+			const text = '\x80\x02cos\nsystem\nq\x00X\x05\x00\x00\x00touch\x85R.';
+			const pickle = Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 			const out = new Uint8Array(header.length + pickle.length);
 			out.set(header);
 			out.set(pickle, header.length);

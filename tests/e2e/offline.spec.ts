@@ -23,7 +23,7 @@ test('after one visit the app opens with the network off', async ({ page, contex
 	await page.getByRole('link', { name: 'Help' }).click();
 	await expect(page.getByRole('heading', { name: 'Where does my data go?' })).toBeVisible();
 	// Example data is made by our own code: it works offline too.
-	await page.getByRole('link', { name: 'Data' }).click();
+	await page.getByRole('link', { name: 'Data', exact: true }).click();
 	await page.getByTestId('load-example').click();
 	await expect(page.getByTestId('image-row')).toHaveCount(3);
 	await context.setOffline(false);

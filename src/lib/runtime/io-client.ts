@@ -13,6 +13,6 @@ export function ioWorker(): Comlink.Remote<IoApi> {
 }
 
 /** Decode a file in the worker; the buffer is transferred (the caller must not use it afterwards). */
-export function decodeInWorker(name: string, buffer: ArrayBuffer, asMask: boolean) {
-	return ioWorker().decode(name, Comlink.transfer(buffer, [buffer]), asMask);
+export function decodeInWorker(name: string, buffer: ArrayBuffer, maskSuffixes: string[]) {
+	return ioWorker().decode(name, Comlink.transfer(buffer, [buffer]), [...maskSuffixes]);
 }

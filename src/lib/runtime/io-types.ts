@@ -27,6 +27,7 @@ export interface ExampleReply {
 }
 
 export interface IoApi {
-	decode(name: string, buffer: ArrayBuffer, asMask: boolean): DecodeReply;
+	/** Decode a file as a mask (by name suffix or `_seg.npy` content) or as an image. */
+	decode(name: string, buffer: ArrayBuffer, maskSuffixes: string[]): Promise<DecodeReply>;
 	example(): ExampleReply[];
 }

@@ -1,10 +1,12 @@
 /**
- * Loading what the user drops or picks: images first, then masks paired by stem. Decoding runs in
- * the io worker; failures become messages and never touch the images already loaded.
+ * Loading what the user drops or picks: every file is decoded in the io worker, then the images
+ * are added and the masks paired with them by stem. Failures become messages and never touch the
+ * images already loaded.
  */
 import { attachMask } from '$lib/core/dataset/attach';
 import { fileStem, isReadableName, nameRole } from '$lib/core/dataset/pairing';
 import { decodeInWorker, ioWorker } from '$lib/runtime/io-client';
+import type { DecodeReply } from '$lib/runtime/io-types';
 import { session } from '$lib/store/session.svelte';
 import type { FileMessage, ImageRecord } from '$lib/store/types';
 
@@ -23,91 +25,73 @@ function baseName(path: string): string {
 	return path.split(/[\\/]/).pop() ?? path;
 }
 
+type Decoded = { name: string; bytes: Uint8Array; reply: DecodeReply };
+
 /** Read and add files; returns the messages it reported. */
 export async function loadFiles(given: GivenFile[]): Promise<FileMessage[]> {
 	const messages: FileMessage[] = [];
-	const suffixes = session.maskSuffixes;
-	const images: GivenFile[] = [];
-	const masks: GivenFile[] = [];
+	const readable: GivenFile[] = [];
 	for (const f of given) {
 		const name = baseName(f.name);
-		if (!isReadableName(name)) {
-			messages.push({ file: name, level: 'warning', text: 'not an image or mask file Mycol reads (TIFF, PNG, JPEG, .npy); ignored' });
-			continue;
-		}
-		if (nameRole(name, suffixes).maskSuffix !== null) masks.push({ name, blob: f.blob });
-		else images.push({ name, blob: f.blob });
+		if (isReadableName(name)) readable.push({ name, blob: f.blob });
+		else messages.push({ file: name, level: 'warning', text: 'not an image or mask file Mycol reads (TIFF, PNG, JPEG, .npy); ignored' });
 	}
-	session.loading += images.length + masks.length;
+	const suffixes = [...session.maskSuffixes];
+	const decoded: Decoded[] = [];
+	session.loading += readable.length;
 	try {
-		const added: ImageRecord[] = [];
-		for (const f of images) {
+		for (const f of readable) {
 			try {
-				if (session.images.some((im) => im.name === f.name) || added.some((im) => im.name === f.name)) {
-					messages.push({ file: f.name, level: 'warning', text: 'an image with this name is already loaded; the new file was not added' });
-					continue;
-				}
-				const record = await readImage(f, messages);
-				if (record) added.push(record);
+				// One copy is kept (the session file stores originals); the other goes to the worker.
+				const bytes = new Uint8Array(await f.blob.arrayBuffer());
+				decoded.push({ name: f.name, bytes, reply: await decodeInWorker(f.name, await f.blob.arrayBuffer(), suffixes) });
 			} finally {
 				session.loading--;
+			}
+		}
+		const added: ImageRecord[] = [];
+		for (const d of decoded) {
+			if (!d.reply.ok) messages.push({ file: d.name, level: 'error', text: d.reply.message });
+			else if (d.reply.kind === 'image') {
+				if (session.images.some((im) => im.name === d.name) || added.some((im) => im.name === d.name)) {
+					messages.push({ file: d.name, level: 'warning', text: 'an image with this name is already loaded; the new file was not added' });
+				} else added.push(imageRecord(d.name, d.bytes, d.reply));
 			}
 		}
 		session.addImages(added);
-		for (const f of masks) {
-			try {
-				await readMask(f, messages);
-			} finally {
-				session.loading--;
-			}
-		}
+		for (const d of decoded) if (d.reply.ok && d.reply.kind === 'labels') attach(d.name, d.reply, suffixes, messages);
 	} finally {
 		session.report(messages);
 	}
 	return messages;
 }
 
-async function readImage(f: GivenFile, messages: FileMessage[]): Promise<ImageRecord | null> {
-	const kept = new Uint8Array(await f.blob.arrayBuffer());
-	const reply = await decodeInWorker(f.name, await f.blob.arrayBuffer(), false);
-	if (!reply.ok) {
-		messages.push({ file: f.name, level: 'error', text: reply.message });
-		return null;
-	}
-	if (reply.kind !== 'image') return null;
+function imageRecord(name: string, bytes: Uint8Array, r: Extract<DecodeReply, { kind: 'image' }>): ImageRecord {
 	return {
 		id: newId(),
-		name: f.name,
-		stem: fileStem(f.name),
-		format: reply.format,
-		fileBytes: kept,
-		raster: reply.raster,
-		stats: reply.stats,
-		pages: reply.pages,
-		pixelSizeUm: reply.pixelSizeUm,
-		pixelSizeSource: reply.pixelSizeSource,
-		notes: reply.notes,
+		name,
+		stem: fileStem(name),
+		format: r.format,
+		fileBytes: bytes,
+		raster: r.raster,
+		stats: r.stats,
+		pages: r.pages,
+		pixelSizeUm: r.pixelSizeUm,
+		pixelSizeSource: r.pixelSizeSource,
+		notes: r.notes,
 		mask: null
 	};
 }
 
-async function readMask(f: GivenFile, messages: FileMessage[]): Promise<void> {
-	const reply = await decodeInWorker(f.name, await f.blob.arrayBuffer(), true);
-	if (!reply.ok) {
-		messages.push({ file: f.name, level: 'error', text: reply.message });
-		return;
-	}
-	if (reply.kind !== 'labels') return;
-	const role = nameRole(f.name, session.maskSuffixes);
+function attach(name: string, r: Extract<DecodeReply, { kind: 'labels' }>, suffixes: string[], messages: FileMessage[]): void {
+	// A `_seg.npy` recognised by content may lack a suffix: its stem is then the image's.
+	const role = nameRole(name, suffixes);
 	const decision = attachMask(
-		{ name: f.name, imageStem: role.imageStem, width: reply.labels.width, height: reply.labels.height },
+		{ name, imageStem: role.imageStem, width: r.labels.width, height: r.labels.height },
 		session.images.map((im) => ({ id: im.id, stem: im.stem, name: im.name, width: im.raster.width, height: im.raster.height }))
 	);
-	if (decision.kind === 'refuse') {
-		messages.push({ file: f.name, level: decision.level, text: decision.text });
-		return;
-	}
-	session.setMask(decision.imageId, { name: f.name, labels: reply.labels, cellCount: reply.cellCount });
+	if (decision.kind === 'refuse') messages.push({ file: name, level: decision.level, text: decision.text });
+	else session.setMask(decision.imageId, { name, labels: r.labels, cellCount: r.cellCount });
 }
 
 /** Add the synthetic example set (made by our own code, works offline). */

@@ -7,10 +7,9 @@ const byImage = new Map<string, DisplaySettings>();
 
 /** The (reactive) display settings of an image, created with auto-contrast on first use. */
 export function displayFor(image: ImageRecord): DisplaySettings {
-	let d = byImage.get(image.id);
-	if (!d) {
-		d = $state(defaultDisplay(image.raster, image.stats));
-		byImage.set(image.id, d);
-	}
-	return d;
+	const existing = byImage.get(image.id);
+	if (existing) return existing;
+	const created = $state(defaultDisplay(image.raster, image.stats));
+	byImage.set(image.id, created);
+	return created;
 }
