@@ -114,7 +114,7 @@ function scanPng(file: string, bytes: Uint8Array): { header: PngHeader; chunks: 
 	return { header, chunks };
 }
 
-/** Bytes of image data after inflation, as the header's size, sample layout and interlacing require. */
+/** Bytes of image data after inflation, as the header's size, sample layout and interlacing call for. */
 function expectedImageBytes(h: PngHeader): number {
 	const bpp = SAMPLES[h.colorType] * h.depth;
 	const rows = (w: number, n: number): number => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bpp) / 8)) : 0);

@@ -29,9 +29,13 @@ export interface DisplaySettings {
 }
 
 const BACKGROUND = 0xff1b1510; // #10151b, opaque (ABGR as little-endian RGBA bytes)
-const OUTLINE = [255, 255, 255];
+const OUTLINE = 0xffffffff; // white
 
-const PALETTE = CELL_COLOURS.map(hexToRgb);
+/** The cell palette as 0xRRGGBB numbers. */
+const PALETTE_RGB = CELL_COLOURS.map((hex) => {
+	const [r, g, b] = hexToRgb(hex);
+	return (r << 16) | (g << 8) | b;
+});
 
 function lutRange(dtype: Raster['dtype']): { offset: number; size: number } | null {
 	switch (dtype) {
@@ -58,7 +62,8 @@ export class ViewRenderer {
 	private luts: { key: string; table: Uint8Array }[] = [];
 	private colIndex = new Int32Array(0);
 	private colEdge = new Uint8Array(0);
-	private rowEdge = new Uint8Array(0);
+	/** Cell ids sampled at the canvas pixels of the previous, current and next rows (zoomed out). */
+	private idRows = [new Uint32Array(0), new Uint32Array(0), new Uint32Array(0)];
 
 	private lutFor(raster: Raster, c: number, d: ChannelDisplay): Uint8Array | null {
 		const range = lutRange(raster.dtype);
@@ -92,7 +97,6 @@ export class ViewRenderer {
 			this.colIndex = new Int32Array(width);
 			this.colEdge = new Uint8Array(width);
 		}
-		if (this.rowEdge.length < height) this.rowEdge = new Uint8Array(height);
 		// Outline thickness: one canvas pixel, in image pixels (whole pixels when zoomed out).
 		const t = Math.min(1, 1 / view.scale);
 		const colIndex = this.colIndex;
@@ -105,28 +109,39 @@ export class ViewRenderer {
 			colEdge[sx] = (f < t ? 1 : 0) | (f >= 1 - t ? 2 : 0);
 		}
 
-		const visible: { data: PixelArray; lut: Uint8Array | null; min: number; inv: number; r: number; g: number; b: number }[] = [];
-		if (settings.showImage) {
-			settings.channels.forEach((d, c) => {
-				if (!d.visible || c >= raster.channels) return;
-				visible.push({
-					data: channelView(raster, c),
-					lut: this.lutFor(raster, c, d),
-					min: d.min,
-					inv: d.max > d.min ? 1 / (d.max - d.min) : 0,
-					r: d.colour[0] / 255,
-					g: d.colour[1] / 255,
-					b: d.colour[2] / 255
-				});
-			});
-		}
+		const channels = this.visibleChannels(raster, settings);
 		const offset = lutRange(raster.dtype)?.offset ?? 0;
 		const overlay = settings.overlay ? labels : null;
-		const alpha = settings.fillOpacity;
-		const drawOutlines = settings.outlines;
+		const alpha = Math.round(Math.max(0, Math.min(1, settings.fillOpacity)) * 256);
+		const drawOutlines = overlay !== null && settings.outlines;
 		const colours = settings.cellColours;
+		// A single channel through its lookup table is the common case: a tight loop of its own.
+		const single = channels.length === 1 && channels[0].lut !== null ? channels[0] : null;
+		// Zoomed out (a canvas pixel covers ≥ 1 image pixel), a cell's outline is where its sampled id
+		// differs from the neighbouring canvas pixels' samples: one-pixel lines read from three row
+		// buffers instead of four scattered reads of the big label image per pixel.
+		const sampled = drawOutlines && view.scale <= 1;
+		if (sampled && this.idRows[0].length < width + 2) this.idRows = [0, 1, 2].map(() => new Uint32Array(width + 2));
+		let [prevIds, curIds, nextIds] = this.idRows;
+		const sampleRow = (sy: number, into: Uint32Array) => {
+			const row = Math.floor((sy + 0.5 - view.y) / view.scale);
+			into.fill(0);
+			if (row < 0 || row >= H || sy < 0 || sy >= height) return;
+			const b = row * W;
+			const lab = overlay as Uint32Array;
+			for (let sx = 0; sx < width; sx++) if (colIndex[sx] >= 0) into[sx + 1] = lab[b + colIndex[sx]];
+		};
+		if (sampled) {
+			sampleRow(-1, prevIds);
+			sampleRow(0, curIds);
+			sampleRow(1, nextIds);
+		}
 
 		for (let sy = 0; sy < height; sy++) {
+			if (sampled && sy > 0) {
+				[prevIds, curIds, nextIds] = [curIds, nextIds, prevIds];
+				sampleRow(sy + 1, nextIds);
+			}
 			const fy = (sy + 0.5 - view.y) / view.scale;
 			const row = Math.floor(fy);
 			const o = sy * width;
@@ -137,6 +152,9 @@ export class ViewRenderer {
 			const f = fy - row;
 			const rowEdge = (f < t ? 1 : 0) | (f >= 1 - t ? 2 : 0);
 			const base = row * W;
+			let lastCol = -2;
+			let colour = 0; // the pixel's colour before any outline (ABGR)
+			let id = 0;
 			for (let sx = 0; sx < width; sx++) {
 				const col = colIndex[sx];
 				if (col < 0) {
@@ -144,57 +162,88 @@ export class ViewRenderer {
 					continue;
 				}
 				const i = base + col;
-				let r = 0;
-				let g = 0;
-				let b = 0;
-				for (let k = 0; k < visible.length; k++) {
-					const ch = visible[k];
-					const v = ch.lut ? ch.lut[ch.data[i] - offset] : intensity(ch.data[i], ch.min, ch.inv);
-					r += v * ch.r;
-					g += v * ch.g;
-					b += v * ch.b;
-				}
-				const id = overlay !== null ? overlay[i] : 0;
-				if (id !== 0) {
-					// Outlines lie on the cell's own border pixels, so neighbouring cells keep both lines.
-					let edge = false;
-					if (drawOutlines) {
-						const lab = overlay as Uint32Array;
-						const ce = colEdge[sx];
-						edge =
-							((ce & 1) !== 0 && (col === 0 || lab[i - 1] !== id)) ||
-							((ce & 2) !== 0 && (col === W - 1 || lab[i + 1] !== id)) ||
-							((rowEdge & 1) !== 0 && (row === 0 || lab[i - W] !== id)) ||
-							((rowEdge & 2) !== 0 && (row === H - 1 || lab[i + W] !== id));
-					}
-					if (edge) {
-						r = OUTLINE[0];
-						g = OUTLINE[1];
-						b = OUTLINE[2];
-					} else if (alpha > 0) {
-						const custom = colours?.get(id);
-						let cr: number;
-						let cg: number;
-						let cb: number;
-						if (custom !== undefined) {
-							cr = (custom >> 16) & 255;
-							cg = (custom >> 8) & 255;
-							cb = custom & 255;
-						} else {
-							const p = PALETTE[(id - 1) % PALETTE.length];
-							cr = p[0];
-							cg = p[1];
-							cb = p[2];
+				// Zoomed in, neighbouring canvas pixels show the same image pixel: compute it once.
+				if (col !== lastCol) {
+					lastCol = col;
+					let r = 0;
+					let g = 0;
+					let b = 0;
+					if (single !== null) {
+						const v = (single.lut as Uint8Array)[single.data[i] - offset];
+						r = v * single.r;
+						g = v * single.g;
+						b = v * single.b;
+					} else {
+						for (let k = 0; k < channels.length; k++) {
+							const ch = channels[k];
+							const v = ch.lut ? ch.lut[ch.data[i] - offset] : intensity(ch.data[i], ch.min, ch.inv);
+							r += v * ch.r;
+							g += v * ch.g;
+							b += v * ch.b;
 						}
-						r += (cr - r) * alpha;
-						g += (cg - g) * alpha;
-						b += (cb - b) * alpha;
+					}
+					id = overlay !== null ? overlay[i] : 0;
+					if (id !== 0 && alpha > 0) {
+						const c = colours?.get(id) ?? PALETTE_RGB[(id - 1) % PALETTE_RGB.length];
+						r += ((((c >> 16) & 255) - r) * alpha) / 256;
+						g += ((((c >> 8) & 255) - g) * alpha) / 256;
+						b += (((c & 255) - b) * alpha) / 256;
+					}
+					colour = 0xff000000 | (Math.min(255, b | 0) << 16) | (Math.min(255, g | 0) << 8) | Math.min(255, r | 0);
+				}
+				// Outlines lie on the cell's own border pixels, so neighbouring cells keep both lines.
+				if (id !== 0 && sampled) {
+					const k = sx + 1;
+					if (curIds[k - 1] !== id || curIds[k + 1] !== id || prevIds[k] !== id || nextIds[k] !== id) {
+						out[o + sx] = OUTLINE;
+						continue;
+					}
+				} else if (id !== 0 && drawOutlines) {
+					const lab = overlay as Uint32Array;
+					const ce = colEdge[sx];
+					if (
+						((ce & 1) !== 0 && (col === 0 || lab[i - 1] !== id)) ||
+						((ce & 2) !== 0 && (col === W - 1 || lab[i + 1] !== id)) ||
+						((rowEdge & 1) !== 0 && (row === 0 || lab[i - W] !== id)) ||
+						((rowEdge & 2) !== 0 && (row === H - 1 || lab[i + W] !== id))
+					) {
+						out[o + sx] = OUTLINE;
+						continue;
 					}
 				}
-				out[o + sx] = 0xff000000 | (Math.min(255, b | 0) << 16) | (Math.min(255, g | 0) << 8) | Math.min(255, r | 0);
+				out[o + sx] = colour;
 			}
 		}
+		this.idRows = [prevIds, curIds, nextIds];
 	}
+
+	private visibleChannels(raster: Raster, settings: DisplaySettings): VisibleChannel[] {
+		const visible: VisibleChannel[] = [];
+		if (!settings.showImage) return visible;
+		settings.channels.forEach((d, c) => {
+			if (!d.visible || c >= raster.channels) return;
+			visible.push({
+				data: channelView(raster, c),
+				lut: this.lutFor(raster, c, d),
+				min: d.min,
+				inv: d.max > d.min ? 1 / (d.max - d.min) : 0,
+				r: d.colour[0] / 255,
+				g: d.colour[1] / 255,
+				b: d.colour[2] / 255
+			});
+		});
+		return visible;
+	}
+}
+
+interface VisibleChannel {
+	data: PixelArray;
+	lut: Uint8Array | null;
+	min: number;
+	inv: number;
+	r: number;
+	g: number;
+	b: number;
 }
 
 /** The values of every channel and the cell id at one image pixel. */
