@@ -10,7 +10,10 @@ import { UserError } from '../src/lib/core/formats/errors';
 import { rasterStats } from '../src/lib/core/raster/stats';
 import { countLabels } from '../src/lib/core/labels/count';
 import { exampleSet } from '../src/lib/core/example/synthetic';
-import type { DecodeReply, ExampleReply, IoApi } from '../src/lib/runtime/io-types';
+import { measureCells } from '../src/lib/core/measure/descriptors';
+import { compareGroups, type CompareOptions, type GroupValues } from '../src/lib/core/measure/stats/compare';
+import type { CompareReply, DecodeReply, ExampleReply, IoApi, MeasureReply } from '../src/lib/runtime/io-types';
+import type { Labels, Raster } from '../src/lib/core/raster/types';
 
 function fail(e: unknown): DecodeReply {
 	// User-caused failures carry their sentence (the page shows it after the file name);
@@ -52,6 +55,25 @@ const api: IoApi = {
 			return Comlink.transfer(reply, [d.raster.data.buffer as ArrayBuffer]);
 		} catch (e) {
 			return fail(e);
+		}
+	},
+
+	measure(name: string, labels: Labels, intensity: Raster | null, pixelSizeUm: number | null): MeasureReply {
+		try {
+			const table = measureCells(labels, { intensity: intensity ?? undefined, pixelSizeUm, file: name });
+			return Comlink.transfer({ ok: true, table }, table.values.map((v) => v.buffer as ArrayBuffer));
+		} catch (e) {
+			if (e instanceof UserError) return { ok: false, message: e.message };
+			throw e;
+		}
+	},
+
+	compare(groups: GroupValues[], options: CompareOptions): CompareReply {
+		try {
+			return { ok: true, result: compareGroups(groups, options) };
+		} catch (e) {
+			if (e instanceof UserError) return { ok: false, message: e.reason };
+			throw e;
 		}
 	},
 

@@ -1,6 +1,8 @@
 /** The messages of the file-reading worker (workers/io.worker.ts). */
 import type { ChannelStats } from '$lib/core/raster/stats';
 import type { Labels, Raster } from '$lib/core/raster/types';
+import type { CellTable } from '$lib/core/measure/descriptors';
+import type { CompareOptions, Comparison, GroupValues } from '$lib/core/measure/stats/compare';
 
 export type DecodeReply =
 	| {
@@ -26,7 +28,15 @@ export interface ExampleReply {
 	pixelSizeUm: number;
 }
 
+export type MeasureReply = { ok: true; table: CellTable } | { ok: false; message: string };
+
+export type CompareReply = { ok: true; result: Comparison } | { ok: false; message: string };
+
 export interface IoApi {
+	/** Mann–Whitney / Kruskal–Wallis with effect sizes (the bootstrap is too slow for the page's thread). */
+	compare(groups: GroupValues[], options: CompareOptions): CompareReply;
+	/** Per-cell descriptors (and intensities of every channel of `intensity`) of one image. */
+	measure(name: string, labels: Labels, intensity: Raster | null, pixelSizeUm: number | null): MeasureReply;
 	/** Decode a file as a mask (by name suffix or `_seg.npy` content) or as an image. */
 	decode(name: string, buffer: ArrayBuffer, maskSuffixes: string[]): Promise<DecodeReply>;
 	example(): ExampleReply[];

@@ -3,10 +3,12 @@
  * `$state.raw` lists that are replaced, never mutated, so Svelte does not proxy pixel data.
  */
 import { DEFAULT_MASK_SUFFIXES } from '$lib/core/dataset/pairing';
-import type { FileMessage, ImageRecord, MaskRecord } from './types';
+import type { CellClass, FileMessage, ImageRecord, MaskRecord } from './types';
 
 class Session {
 	images = $state.raw<ImageRecord[]>([]);
+	/** Cell classes, in display order. */
+	classes = $state.raw<CellClass[]>([]);
 	/** Messages from the last files the user gave, newest first. */
 	messages = $state.raw<FileMessage[]>([]);
 	maskSuffixes = $state<string[]>([...DEFAULT_MASK_SUFFIXES]);
@@ -28,8 +30,13 @@ class Session {
 		this.images = this.images.map((im) => (im.id === id ? { ...im, ...change } : im));
 	}
 
+	/** Replace an image's mask; its cells' classes go with the old mask. */
 	setMask(id: string, mask: MaskRecord | null): void {
-		this.updateImage(id, { mask });
+		this.updateImage(id, { mask, cellClasses: new Map() });
+	}
+
+	className(id: string | undefined): string | null {
+		return id === undefined ? null : (this.classes.find((c) => c.id === id)?.name ?? null);
 	}
 
 	removeImages(ids: ReadonlySet<string>): void {

@@ -12,6 +12,14 @@ export interface MaskRecord {
 	cellCount: number;
 }
 
+/** A user-defined class of cells (e.g. "budding"). */
+export interface CellClass {
+	id: string;
+	name: string;
+	/** #RRGGBB */
+	colour: string;
+}
+
 export interface ImageRecord {
 	id: string;
 	/** The file name as dropped (folders dropped). */
@@ -28,6 +36,8 @@ export interface ImageRecord {
 	/** Plain sentences about how the file was read (e.g. "2 pages; page 1 is shown"). */
 	notes: string[];
 	mask: MaskRecord | null;
+	/** Class id of each classified cell (cell id → class id); unlisted cells are unlabelled. */
+	cellClasses: ReadonlyMap<number, string>;
 }
 
 /** A message about a file that did not load or did not pair, shown on the Data page. */

@@ -32,8 +32,11 @@ export function gaussianKde(values: ArrayLike<number>, at: ArrayLike<number>, h 
 	return out;
 }
 
-/** `count` evenly spaced points covering the sample, 3 bandwidths beyond each end (the violin's outline). */
-export function densityGrid(values: ArrayLike<number>, count = 64): Float64Array {
+/**
+ * `count` evenly spaced points covering the sample and `cut` bandwidths beyond each end (as
+ * seaborn's `cut`; violins use 0 so they never suggest values outside the data).
+ */
+export function densityGrid(values: ArrayLike<number>, count = 64, cut = 3): Float64Array {
 	let lo = Infinity;
 	let hi = -Infinity;
 	for (let i = 0; i < values.length; i++) {
@@ -41,7 +44,7 @@ export function densityGrid(values: ArrayLike<number>, count = 64): Float64Array
 		hi = Math.max(hi, values[i]);
 	}
 	if (!Number.isFinite(lo)) return new Float64Array(0);
-	const pad = 3 * scottBandwidth(values);
+	const pad = cut * scottBandwidth(values);
 	lo -= pad;
 	hi += pad;
 	const grid = new Float64Array(count);

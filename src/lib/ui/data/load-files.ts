@@ -79,7 +79,8 @@ function imageRecord(name: string, bytes: Uint8Array, r: Extract<DecodeReply, { 
 		pixelSizeUm: r.pixelSizeUm,
 		pixelSizeSource: r.pixelSizeSource,
 		notes: r.notes,
-		mask: null
+		mask: null,
+		cellClasses: new Map()
 	};
 }
 
@@ -113,7 +114,8 @@ export async function loadExample(): Promise<void> {
 				pixelSizeUm: ex.pixelSizeUm,
 				pixelSizeSource: 'example' as const,
 				notes: ['Synthetic nuclei made by Mycol (example data), with their true masks.'],
-				mask: { name: 'example (true cells)', labels: ex.labels, cellCount: ex.cellCount }
+				mask: { name: 'example (true cells)', labels: ex.labels, cellCount: ex.cellCount },
+				cellClasses: new Map<number, string>()
 			}))
 		);
 		session.report([]);
