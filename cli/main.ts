@@ -3,8 +3,9 @@ import { UserError } from '../src/lib/core/formats/errors';
 import type { Command } from './command';
 import { info } from './commands/info';
 import { convert } from './commands/convert';
+import { session } from './commands/session';
 
-const COMMANDS: Command[] = [info, convert];
+const COMMANDS: Command[] = [info, convert, session];
 
 function usage(): string {
 	const width = Math.max(...COMMANDS.map((c) => c.name.length));

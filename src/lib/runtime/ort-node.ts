@@ -4,6 +4,7 @@
  * The browser has its own session factory; this file must not be imported by page code.
  */
 import type * as OrtCommon from 'onnxruntime-web';
+import { CELLPOSE_ONNX_IO } from '../core/cellpose/graph';
 
 export type NodeOrtBackend = 'node' | 'wasm';
 
@@ -76,7 +77,7 @@ export async function run(
 	n: number,
 	h: number,
 	w: number,
-	names: CellposeIoNames = { input: 'x', y: 'y', style: 'style' }
+	names: CellposeIoNames = CELLPOSE_ONNX_IO
 ): Promise<CellposeNetOutput> {
 	if (input.length !== n * 2 * h * w) throw new Error(`input has ${input.length} values, expected N·2·H·W = ${n * 2 * h * w}`);
 	const feeds = { [names.input]: new s.ort.Tensor('float32', input, [n, 2, h, w]) };
