@@ -4,7 +4,7 @@ import { defineConfig } from '@playwright/test';
 // with cross-origin isolation, in Debian's Chromium (never a downloaded browser).
 export default defineConfig({
 	testDir: 'tests/e2e',
-	timeout: 120_000,
+	timeout: 300_000,
 	expect: { timeout: 20_000 },
 	workers: 1,
 	retries: 0,

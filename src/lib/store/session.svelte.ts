@@ -3,12 +3,16 @@
  * `$state.raw` lists that are replaced, never mutated, so Svelte does not proxy pixel data.
  */
 import { DEFAULT_MASK_SUFFIXES } from '$lib/core/dataset/pairing';
-import type { CellClass, FileMessage, ImageRecord, MaskRecord } from './types';
+import { DEFAULT_SEGMENTATION, type CellClass, type FileMessage, type ImageRecord, type MaskRecord, type ModelEntry, type SegmentationSettings } from './types';
 
 class Session {
 	images = $state.raw<ImageRecord[]>([]);
 	/** Cell classes, in display order. */
 	classes = $state.raw<CellClass[]>([]);
+	/** Segmentation models: built-in first, then the user's. */
+	models = $state.raw<ModelEntry[]>([]);
+	modelId = $state<string | null>(null);
+	segmentation = $state<SegmentationSettings>({ ...DEFAULT_SEGMENTATION, channels: [0, 0] });
 	/** Messages from the last files the user gave, newest first. */
 	messages = $state.raw<FileMessage[]>([]);
 	maskSuffixes = $state<string[]>([...DEFAULT_MASK_SUFFIXES]);
@@ -49,6 +53,14 @@ class Session {
 		this.images = this.images.map((im) =>
 			id === null || im.id === id ? { ...im, pixelSizeUm: um, pixelSizeSource: um === null ? null : 'user' } : im
 		);
+	}
+
+	get model(): ModelEntry | null {
+		return this.models.find((m) => m.id === this.modelId) ?? this.models[0] ?? null;
+	}
+
+	addModel(m: ModelEntry): void {
+		this.models = [...this.models.filter((x) => x.id !== m.id), m];
 	}
 
 	report(messages: FileMessage[]): void {

@@ -10,7 +10,48 @@ export interface MaskRecord {
 	labels: Labels;
 	/** Number of distinct non-zero ids. */
 	cellCount: number;
+	/** How it was made, when Mycol segmented it (for provenance). */
+	segmentedWith?: { modelId: string; modelName: string; sha256: string | null; settings: SegmentationSettings; rescale: number; niter: number };
 }
+
+/** A segmentation model: the built-in one (from the app's origin) or a user's file (kept in the session). */
+export interface ModelEntry {
+	id: string;
+	name: string;
+	source: 'builtin' | 'user';
+	/** The file's bytes for user models (null for built-in ones, which the app serves). */
+	bytes: Uint8Array | null;
+	sha256: string | null;
+	format: 'pth' | 'onnx';
+	diamMean: number;
+	diamLabels: number;
+	nbase: number[] | null;
+	notes: string[];
+	/** The model card (built-in models). */
+	card: Record<string, unknown> | null;
+}
+
+/** Segmentation settings the user chose (null = the model's or Cellpose's default). */
+export interface SegmentationSettings {
+	diameter: number | null;
+	flowThreshold: number;
+	cellprobThreshold: number;
+	minSize: number;
+	niter: number | null;
+	augment: boolean;
+	/** Cellpose channels: [cytoplasm, nucleus], 1-based, 0 = grey (mean of all) / none. */
+	channels: [number, number];
+}
+
+export const DEFAULT_SEGMENTATION: SegmentationSettings = {
+	diameter: null,
+	flowThreshold: 0.4,
+	cellprobThreshold: 0,
+	minSize: 15,
+	niter: null,
+	augment: false,
+	channels: [0, 0]
+};
 
 /** A user-defined class of cells (e.g. "budding"). */
 export interface CellClass {
