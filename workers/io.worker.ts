@@ -9,10 +9,15 @@ import { browserJpegDecoder } from '../src/lib/runtime/browser-jpeg';
 import { UserError } from '../src/lib/core/formats/errors';
 import { rasterStats } from '../src/lib/core/raster/stats';
 import { countLabels } from '../src/lib/core/labels/count';
+import { packLabels, unpackLabels } from '../src/lib/core/labels/pack';
+import { readSessionZip } from '../src/lib/core/session/zip-reader';
+import { writeSessionZip } from '../src/lib/core/session/zip-writer';
+import { blobSource } from '../src/lib/core/session/zip-directory';
+import type { SessionData } from '../src/lib/core/session/schema';
 import { exampleSet } from '../src/lib/core/example/synthetic';
 import { measureCells } from '../src/lib/core/measure/descriptors';
 import { compareGroups, type CompareOptions, type GroupValues } from '../src/lib/core/measure/stats/compare';
-import type { CompareReply, DecodeReply, ExampleReply, IoApi, MeasureReply } from '../src/lib/runtime/io-types';
+import type { CompareReply, DecodeReply, ExampleReply, IoApi, MeasureReply, ReadSessionReply } from '../src/lib/runtime/io-types';
 import type { Labels, Raster } from '../src/lib/core/raster/types';
 
 function fail(e: unknown): DecodeReply {
@@ -23,6 +28,14 @@ function fail(e: unknown): DecodeReply {
 }
 
 const jpeg = browserJpegDecoder();
+
+/** The part of a worker's FileSystemSyncAccessHandle used here (not in the DOM typings). */
+interface SyncAccess {
+	truncate(size: number): void;
+	write(data: Uint8Array, options: { at: number }): number;
+	flush(): void;
+	close(): void;
+}
 
 const api: IoApi = {
 	async decode(name: string, buffer: ArrayBuffer, maskSuffixes: string[]): Promise<DecodeReply> {
@@ -73,6 +86,63 @@ const api: IoApi = {
 			return { ok: true, result: compareGroups(groups, options) };
 		} catch (e) {
 			if (e instanceof UserError) return { ok: false, message: e.reason };
+			throw e;
+		}
+	},
+
+	async writeSessionFile(data: SessionData, appVersion: string): Promise<Blob> {
+		const stream = writeSessionZip(data, { appVersion });
+		// Stream to a private file on disk where the browser has one (memory stays flat), else to a Blob.
+		const storage = (navigator as Navigator & { storage?: StorageManager }).storage;
+		if (storage?.getDirectory) {
+			try {
+				const dir = await storage.getDirectory();
+				const handle = await dir.getFileHandle('session-download.zip', { create: true });
+				const access = await (handle as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccess> }).createSyncAccessHandle();
+				try {
+					access.truncate(0);
+					let at = 0;
+					for await (const chunk of stream) at += access.write(chunk as Uint8Array<ArrayBuffer>, { at });
+					access.flush();
+				} finally {
+					access.close();
+				}
+				return await handle.getFile();
+			} catch (e) {
+				if (e instanceof UserError) throw e;
+				// No private file system here (or no space): fall back to memory.
+			}
+		}
+		const parts: Uint8Array[] = [];
+		for await (const chunk of writeSessionZip(data, { appVersion })) parts.push(chunk);
+		return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });
+	},
+
+	async readSessionFile(name: string, file: Blob): Promise<ReadSessionReply> {
+		try {
+			const r = await readSessionZip(name, blobSource(file));
+			return { ok: true, data: r.session, migratedFrom: r.migratedFrom };
+		} catch (e) {
+			if (e instanceof UserError) return { ok: false, message: e.message };
+			throw e;
+		}
+	},
+
+	stats(raster: Raster) {
+		return rasterStats(raster);
+	},
+
+	pack(labels: Labels): Uint8Array {
+		const packed = packLabels(labels);
+		return Comlink.transfer(packed, [packed.buffer as ArrayBuffer]);
+	},
+
+	unpack(name: string, packed: Uint8Array): Labels | { error: string } {
+		try {
+			const labels = unpackLabels(name, packed);
+			return Comlink.transfer(labels, [labels.data.buffer as ArrayBuffer]);
+		} catch (e) {
+			if (e instanceof UserError) return { error: e.message };
 			throw e;
 		}
 	},

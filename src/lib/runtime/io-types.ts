@@ -2,6 +2,7 @@
 import type { ChannelStats } from '$lib/core/raster/stats';
 import type { Labels, Raster } from '$lib/core/raster/types';
 import type { CellTable } from '$lib/core/measure/descriptors';
+import type { SessionData } from '$lib/core/session/schema';
 import type { CompareOptions, Comparison, GroupValues } from '$lib/core/measure/stats/compare';
 
 export type DecodeReply =
@@ -32,7 +33,17 @@ export type MeasureReply = { ok: true; table: CellTable } | { ok: false; message
 
 export type CompareReply = { ok: true; result: Comparison } | { ok: false; message: string };
 
+export type ReadSessionReply = { ok: true; data: SessionData; migratedFrom: number | null } | { ok: false; message: string };
+
 export interface IoApi {
+	/** The session zip, streamed entry by entry (to a private disk file where possible). */
+	writeSessionFile(data: SessionData, appVersion: string): Promise<Blob>;
+	/** Validate and read a session zip completely; nothing is applied here. */
+	readSessionFile(name: string, file: Blob): Promise<ReadSessionReply>;
+	stats(raster: Raster): ChannelStats[];
+	/** Deflate a label image for storage (off the page's thread). */
+	pack(labels: Labels): Uint8Array;
+	unpack(name: string, packed: Uint8Array): Labels | { error: string };
 	/** Mann–Whitney / Kruskal–Wallis with effect sizes (the bootstrap is too slow for the page's thread). */
 	compare(groups: GroupValues[], options: CompareOptions): CompareReply;
 	/** Per-cell descriptors (and intensities of every channel of `intensity`) of one image. */

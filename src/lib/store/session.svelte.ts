@@ -5,7 +5,15 @@
 import { DEFAULT_MASK_SUFFIXES } from '$lib/core/dataset/pairing';
 import { DEFAULT_SEGMENTATION, type CellClass, type FileMessage, type ImageRecord, type MaskRecord, type ModelEntry, type SegmentationSettings } from './types';
 
+export function newSessionId(): string {
+	return `s-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 class Session {
+	/** Identity of the session in the browser's database and in session files. */
+	id = $state(newSessionId());
+	name = $state('Untitled session');
+	created = $state(new Date().toISOString());
 	images = $state.raw<ImageRecord[]>([]);
 	/** Cell classes, in display order. */
 	classes = $state.raw<CellClass[]>([]);
@@ -61,6 +69,21 @@ class Session {
 
 	addModel(m: ModelEntry): void {
 		this.models = [...this.models.filter((x) => x.id !== m.id), m];
+	}
+
+	/** Empty the session (a new one), keeping nothing but the model list. */
+	reset(id = newSessionId(), name = 'Untitled session'): void {
+		this.id = id;
+		this.name = name;
+		this.created = new Date().toISOString();
+		this.images = [];
+		this.classes = [];
+		this.messages = [];
+		this.selectedId = null;
+		this.models = this.models.filter((m) => m.source === 'builtin');
+		this.modelId = this.models[0]?.id ?? null;
+		this.segmentation = { ...DEFAULT_SEGMENTATION, channels: [0, 0] };
+		this.maskSuffixes = [...DEFAULT_MASK_SUFFIXES];
 	}
 
 	report(messages: FileMessage[]): void {

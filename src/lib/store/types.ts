@@ -10,6 +10,10 @@ export interface MaskRecord {
 	labels: Labels;
 	/** Number of distinct non-zero ids. */
 	cellCount: number;
+	/** Edits made to it in Mycol (brush, eraser, merge, …), for provenance. */
+	editCount?: number;
+	/** Bumped whenever its labels change in place (views and autosave compare it). */
+	version?: number;
 	/** How it was made, when Mycol segmented it (for provenance). */
 	segmentedWith?: { modelId: string; modelName: string; sha256: string | null; settings: SegmentationSettings; rescale: number; niter: number };
 }

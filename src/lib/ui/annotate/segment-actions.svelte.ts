@@ -8,6 +8,7 @@ import { backendLabel, type BackendInfo } from '$lib/runtime/ort-web';
 import { calibrate, cancelSegmentation, runSegmentation, segmentWorker } from '$lib/runtime/segment-client';
 import type { SegmentSettings } from '$lib/runtime/segment-types';
 import { session } from '$lib/store/session.svelte';
+import { replaceMask } from '$lib/store/history.svelte';
 import type { ImageRecord, SegmentationSettings } from '$lib/store/types';
 
 /** Largest working memory we let one segmentation take (the browser tab dies above ~4 GiB). */
@@ -115,12 +116,17 @@ export async function segmentImages(images: ImageRecord[]): Promise<void> {
 				runState.error = `${im.name}: ${reply.message}`;
 				continue;
 			}
-			session.setMask(im.id, {
-				name: `segmented with ${model.name}`,
-				labels: reply.masks,
-				cellCount: reply.cellCount,
-				segmentedWith: { modelId: model.id, modelName: model.name, sha256: model.sha256, settings, rescale: reply.rescale, niter: reply.niter }
-			});
+			replaceMask(
+				im.id,
+				{
+					name: `segmented with ${model.name}`,
+					labels: reply.masks,
+					cellCount: reply.cellCount,
+					editCount: 0,
+					segmentedWith: { modelId: model.id, modelName: model.name, sha256: model.sha256, settings, rescale: reply.rescale, niter: reply.niter }
+				},
+				`segment ${im.name}`
+			);
 		}
 		const seconds = (performance.now() - started) / 1000;
 		runState.message = `${images.length === 1 ? 'Segmented' : `Segmented ${images.length} images`} in ${seconds.toFixed(1)} s on ${runState.backend}.`;

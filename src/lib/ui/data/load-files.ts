@@ -8,6 +8,7 @@ import { fileStem, isReadableName, nameRole } from '$lib/core/dataset/pairing';
 import { decodeInWorker, ioWorker } from '$lib/runtime/io-client';
 import type { DecodeReply } from '$lib/runtime/io-types';
 import { session } from '$lib/store/session.svelte';
+import { replaceMask } from '$lib/store/history.svelte';
 import type { FileMessage, ImageRecord } from '$lib/store/types';
 
 export interface GivenFile {
@@ -92,7 +93,7 @@ function attach(name: string, r: Extract<DecodeReply, { kind: 'labels' }>, suffi
 		session.images.map((im) => ({ id: im.id, stem: im.stem, name: im.name, width: im.raster.width, height: im.raster.height }))
 	);
 	if (decision.kind === 'refuse') messages.push({ file: name, level: decision.level, text: decision.text });
-	else session.setMask(decision.imageId, { name, labels: r.labels, cellCount: r.cellCount });
+	else replaceMask(decision.imageId, { name, labels: r.labels, cellCount: r.cellCount, editCount: 0 }, `load ${name}`);
 }
 
 /** Add the synthetic example set (made by our own code, works offline). */
