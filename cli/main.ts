@@ -4,8 +4,16 @@ import type { Command } from './command';
 import { info } from './commands/info';
 import { convert } from './commands/convert';
 import { session } from './commands/session';
+import { net } from './commands/net';
+import { flows } from './commands/flows';
+import { dynamics } from './commands/dynamics';
+import { segment } from './commands/segment';
+import { ap } from './commands/ap';
+import { search } from './commands/search';
+import { classify } from './commands/classify';
+import { trainClassifier } from './commands/train-classifier';
 
-const COMMANDS: Command[] = [info, convert, session];
+const COMMANDS: Command[] = [info, convert, session, segment, net, flows, dynamics, ap, search, classify, trainClassifier];
 
 function usage(): string {
 	const width = Math.max(...COMMANDS.map((c) => c.name.length));

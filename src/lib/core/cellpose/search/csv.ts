@@ -4,7 +4,7 @@
  * that loading the file applies the best row, as `bestHyperparameterRow` takes the first of equals).
  */
 import { writeHyperparameterCsv, type HyperparameterRow } from '../../session/hyperparameter-csv';
-import { rankRows, type SearchRow } from './search';
+import { rankRows, type SearchRow } from './score';
 
 /** One CSV row per search row, best first. */
 export function searchRowsToHyperparameters(rows: readonly SearchRow[]): HyperparameterRow[] {

@@ -15,14 +15,10 @@ export {
 	type SearchSetting,
 	type SearchSpace
 } from './space';
+export { SEARCH_IOU_THRESHOLDS, compareRows, bestRow, rankRows, type SearchRow, type CachedFlows } from './score';
 export {
-	SEARCH_IOU_THRESHOLDS,
 	searchParameters,
 	searchDynamics,
-	compareRows,
-	bestRow,
-	rankRows,
-	type SearchRow,
 	type SearchResult,
 	type SearchOptions,
 	type SearchImage,
@@ -30,9 +26,9 @@ export {
 	type SearchStrategy,
 	type SearchPreset,
 	type SearchFixedParams,
-	type CachedFlows,
 	type DynamicsOptions
 } from './search';
 export { checkFlows, flowStage, flowQcRemovedCount, applyFlowQc, finishMasks, type FlowStage } from './stages';
 export { searchRowsToHyperparameters, searchCsv } from './csv';
+export { searchSurface, type SearchSurface, type SurfaceAxis } from './surface';
 export type { SearchApi, SearchRequest, SearchReply, SearchModelRef, SearchWorkerOptions } from './api';

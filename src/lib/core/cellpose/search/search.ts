@@ -14,34 +14,17 @@
  *
  * Every row is scored on all images; the search is deterministic (no randomness, fixed order).
  * Masks are those `segment()` gives for the same setting: the network part is `segment()` itself
- * and the dynamics are `masksFromFlows` or its staged equivalent (stages.ts).
+ * and the dynamics are `masksFromFlows` or its staged equivalent (stages.ts, scored in score.ts).
  */
 import { LIMITS, ParamError, formatCount } from '../../formats/errors';
 import type { Labels, Raster } from '../../raster/types';
-import { averagePrecision } from '../../metrics/ap';
-import { masksFromFlows, type NetworkFlows } from '../masks-from-flows';
-import { deriveNiter, resolveParams, type CellposeParams, type ModelDiameters } from '../params';
-import { CancelledError, segment, type AbortLike, type CellposeNet } from '../pipeline';
+import { resolveParams, type CellposeParams, type ModelDiameters } from '../params';
+import { segment, type AbortLike, type CellposeNet } from '../pipeline';
+import { bestRow, compareRows, scoreSettings, type CachedFlows, type ScoreContext, type SearchRow } from './score';
 import { CELLPOSE_DEFAULT_SETTING, ORIGINAL_FIRST_TRIAL, defaultSearchSpace, normalizeSearchSpace, originalSearchSpace, settingKey, truthDiameter, type SearchSetting, type SearchSpace } from './space';
-import { applyFlowQc, checkFlows, finishMasks, flowQcRemovedCount, flowStage } from './stages';
+import { checkFlows } from './stages';
 
 export type SearchStrategy = 'coarse-to-fine' | 'grid';
-
-/** IoU thresholds scored; the search maximises the first. */
-export const SEARCH_IOU_THRESHOLDS = [0.5, 0.75, 0.9] as const;
-
-/** One setting tried, with its scores. */
-export interface SearchRow extends SearchSetting {
-	/** The rescale factor of the diameter and the Euler steps actually run (niter 0 derived from it). */
-	rescale: number;
-	niterUsed: number;
-	/** Mean over images (float64) of Cellpose's float32 per-image AP at IoU 0.5, 0.75, 0.9. */
-	ap50: number;
-	ap75: number;
-	ap90: number;
-	/** Per image, in the order given. */
-	perImage: { ap50: number[]; ap75: number[]; ap90: number[]; masks: number[] };
-}
 
 /** Segmentation parameters that stay fixed during the search. */
 export type SearchFixedParams = Partial<Omit<CellposeParams, 'diameter' | 'rescale' | 'flowThreshold' | 'cellprobThreshold' | 'minSize' | 'niter'>>;
@@ -57,15 +40,6 @@ export interface DynamicsOptions {
 	cellpose31Compat?: boolean;
 	/** Called between images, e.g. to let a worker take a cancel message (default: nothing). */
 	yieldNow?: () => Promise<void>;
-}
-
-/** The network output of one image at one diameter, with its annotation. */
-export interface CachedFlows extends NetworkFlows {
-	name: string;
-	/** The original image size (that of `truth`). */
-	height: number;
-	width: number;
-	truth: Labels;
 }
 
 export interface SearchProgress {
@@ -123,36 +97,6 @@ export interface SearchResult {
 	masksMs: number;
 }
 
-/**
- * Row order: higher AP@0.5, then AP@0.75, then AP@0.9; on a full tie the earlier row wins
- * (returns < 0 when `a` is better).
- */
-export function compareRows(a: SearchRow, b: SearchRow): number {
-	return b.ap50 - a.ap50 || b.ap75 - a.ap75 || b.ap90 - a.ap90;
-}
-
-/** The best row (the first among equals). */
-export function bestRow(rows: readonly SearchRow[]): SearchRow {
-	if (rows.length === 0) throw new RangeError('bestRow: no rows');
-	let best = rows[0];
-	for (const r of rows) if (compareRows(r, best) < 0) best = r;
-	return best;
-}
-
-/** Rows best first (stable: equal rows keep their order), as the CSV and the table list them. */
-export function rankRows(rows: readonly SearchRow[]): SearchRow[] {
-	return rows
-		.map((r, i) => ({ r, i }))
-		.sort((x, y) => compareRows(x.r, y.r) || x.i - y.i)
-		.map((x) => x.r);
-}
-
-function mean(a: readonly number[]): number {
-	let s = 0;
-	for (const v of a) s += v;
-	return s / a.length;
-}
-
 /** Indices for the coarse pass: all when few, else every other one plus the last and the default value's. */
 function coarseIndices(values: readonly number[], preferred: number): number[] {
 	const L = values.length;
@@ -173,97 +117,6 @@ function checkSettings(settings: readonly SearchSetting[]): SearchSetting[] {
 	});
 }
 
-interface DynamicsContext {
-	flows: readonly CachedFlows[];
-	diameter: number;
-	rescale: number;
-	resample: boolean;
-	maxSizeFraction: number;
-	compat: boolean;
-	yieldNow: () => Promise<void>;
-	signal?: AbortLike;
-	onStage?: (image: number, rowsDone: number) => void;
-	stages: number;
-}
-
-/** Score settings that share one diameter: grouped by (cellprob, Euler steps), one stage per group and image. */
-async function scoreSettings(ctx: DynamicsContext, settings: readonly SearchSetting[]): Promise<SearchRow[]> {
-	const nImg = ctx.flows.length;
-	const rows: SearchRow[] = settings.map((s) => ({
-		...s,
-		rescale: ctx.rescale,
-		niterUsed: deriveNiter({ niter: s.niter, resample: ctx.resample }, ctx.rescale).niter,
-		ap50: NaN,
-		ap75: NaN,
-		ap90: NaN,
-		perImage: { ap50: new Array<number>(nImg), ap75: new Array<number>(nImg), ap90: new Array<number>(nImg), masks: new Array<number>(nImg) }
-	}));
-	const groups = new Map<string, SearchRow[]>();
-	for (const r of rows) {
-		const k = `${r.cellprob}|${r.niterUsed}`;
-		const g = groups.get(k);
-		if (g) g.push(r);
-		else groups.set(k, [r]);
-	}
-	let done = 0;
-	for (const group of groups.values()) {
-		const { cellprob, niterUsed } = group[0];
-		for (let i = 0; i < nImg; i++) {
-			if (ctx.signal?.aborted) throw new CancelledError('parameter search cancelled');
-			const f = ctx.flows[i];
-			const { height: H, width: W } = f;
-			const scored = new Map<string, [number, number, number, number]>();
-			const score = (masks: Uint32Array): [number, number, number, number] => {
-				const ap = averagePrecision(f.truth.data, masks, SEARCH_IOU_THRESHOLDS, { cellpose31Compat: ctx.compat });
-				let max = 0;
-				for (let p = 0; p < masks.length; p++) if (masks[p] > max) max = masks[p];
-				return [ap.ap[0], ap.ap[1], ap.ap[2], max];
-			};
-			if (f.flowHeight === H && f.flowWidth === W) {
-				const stage = flowStage(f.dP, f.cellprob, H, W, cellprob, niterUsed, ctx.maxSizeFraction, ctx.compat);
-				for (const r of group) {
-					const key = `${flowQcRemovedCount(stage, r.flowThreshold)}|${r.minSize > 0 ? r.minSize : 0}`;
-					let s = scored.get(key);
-					if (!s) {
-						s = score(finishMasks(applyFlowQc(stage, r.flowThreshold), H, W, r.minSize, ctx.compat));
-						scored.set(key, s);
-					}
-					[r.perImage.ap50[i], r.perImage.ap75[i], r.perImage.ap90[i], r.perImage.masks[i]] = s;
-				}
-			} else {
-				// resample off: the masks are resized before the hole filling; no shared stages.
-				for (const r of group) {
-					const key = `${r.flowThreshold}|${r.minSize}`;
-					let s = scored.get(key);
-					if (!s) {
-						const m = masksFromFlows(f, H, W, {
-							niter: niterUsed,
-							cellprobThreshold: cellprob,
-							flowThreshold: r.flowThreshold,
-							minSize: r.minSize,
-							maxSizeFraction: ctx.maxSizeFraction,
-							cellpose31Compat: ctx.compat
-						});
-						s = score(m.data);
-						scored.set(key, s);
-					}
-					[r.perImage.ap50[i], r.perImage.ap75[i], r.perImage.ap90[i], r.perImage.masks[i]] = s;
-				}
-			}
-			ctx.stages++;
-			if (i === nImg - 1) done += group.length;
-			ctx.onStage?.(i, done);
-			await ctx.yieldNow();
-		}
-	}
-	for (const r of rows) {
-		r.ap50 = mean(r.perImage.ap50);
-		r.ap75 = mean(r.perImage.ap75);
-		r.ap90 = mean(r.perImage.ap90);
-	}
-	return rows;
-}
-
 /**
  * Search the dynamics parameters (cellprob, niter, flow threshold, min size) for one diameter on
  * cached network output. `rescale` is that diameter's rescale factor (it derives niter 0).
@@ -274,7 +127,7 @@ export async function searchDynamics(
 	axes: Pick<SearchSpace, 'cellprob' | 'flowThreshold' | 'niter' | 'minSize'>,
 	at: { diameter: number; rescale: number; resample?: boolean },
 	opts: DynamicsOptions = {},
-	onStage?: (image: number, rowsDone: number) => void,
+	onStage?: (image: number, rowsDone: number, stages: number, best: SearchRow | null) => void,
 	signal?: AbortLike
 ): Promise<{ rows: SearchRow[]; stages: number }> {
 	if (flows.length === 0) throw new ParamError(undefined, 'no annotated images to search on');
@@ -285,7 +138,7 @@ export async function searchDynamics(
 		}
 		checkFlows(f.dP, f.cellprob, f.flowHeight, f.flowWidth, f.name);
 	}
-	const ctx: DynamicsContext = {
+	const ctx: ScoreContext = {
 		flows,
 		diameter: at.diameter,
 		rescale: at.rescale,
@@ -295,7 +148,11 @@ export async function searchDynamics(
 		yieldNow: opts.yieldNow ?? (() => Promise.resolve()),
 		signal,
 		onStage,
-		stages: 0
+		stages: 0,
+		best: null,
+		rowsDone: 0,
+		cache: new Map(),
+		cacheBytes: 0
 	};
 	const seen = new Set<string>();
 	const rows: SearchRow[] = [];
@@ -393,8 +250,14 @@ export async function searchParameters(
 	let networkRuns = 0;
 	let networkMs = 0;
 	let masksMs = 0;
-	const progress = (p: Omit<SearchProgress, 'diameters' | 'images' | 'stagesDone' | 'settingsDone' | 'best'>, stagesDone: number, settingsDone: number): void => {
-		onProgress?.({ ...p, diameters: diameters.length, images: images.length, stagesDone, settingsDone, best });
+	const progress = (
+		p: Omit<SearchProgress, 'diameters' | 'images' | 'stagesDone' | 'settingsDone' | 'best'>,
+		stagesDone: number,
+		settingsDone: number,
+		bestHere: SearchRow | null = null
+	): void => {
+		const b = best && bestHere ? (compareRows(bestHere, best) < 0 ? bestHere : best) : (best ?? bestHere);
+		onProgress?.({ ...p, diameters: diameters.length, images: images.length, stagesDone, settingsDone, best: b });
 	};
 
 	for (let di = 0; di < diameters.length; di++) {
@@ -430,10 +293,12 @@ export async function searchParameters(
 				cellpose31Compat: base.cellpose31Compat,
 				yieldNow: opts.yieldNow
 			},
-			(image, rowsDone) => progress({ phase: 'masks', diameter, diameterIndex: di, image, tilesDone: 0, tilesTotal: 0 }, ++stages, rows.length + rowsDone),
+			(image, rowsDone, stagesHere, bestHere) =>
+				progress({ phase: 'masks', diameter, diameterIndex: di, image, tilesDone: 0, tilesTotal: 0 }, stages + stagesHere, rows.length + rowsDone, bestHere),
 			signal
 		);
 		flows = [];
+		stages += found.stages;
 		masksMs += performance.now() - t1;
 		rows.push(...found.rows);
 		best = bestRow(rows);
