@@ -5,6 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import { prepareCellposeModel, type PreparedModel } from '../src/lib/core/cellpose/model';
+import { cropRaster, imageLowHigh, pickBoxCell, planBoxPrompt } from '../src/lib/core/cellpose/box-prompt';
+import type { Raster } from '../src/lib/core/raster/types';
 import { CancelledError, estimateSegmentation, segment } from '../src/lib/core/cellpose/pipeline';
 import type { SegmentParams } from '../src/lib/core/cellpose/params';
 import { UserError } from '../src/lib/core/formats/errors';
@@ -14,6 +16,8 @@ import type { InferenceSession } from 'onnxruntime-web';
 import type { Calibration, SegmentApi, SegmentReply, SegmentSettings } from '../src/lib/runtime/segment-types';
 
 const models = new Map<string, PreparedModel>();
+/** The image box prompts work on, with its normalisation range per channel choice. */
+let kept: { key: string; raster: Raster; lowhigh: Map<string, [number, number][]> } | null = null;
 const sessions = new Map<string, Promise<InferenceSession>>();
 let chosen: WebBackend | null = null;
 let abort = { aborted: false };
@@ -134,6 +138,34 @@ const api: SegmentApi = {
 		} catch (e) {
 			if (e instanceof CancelledError) return { ok: false, cancelled: true, message: 'Segmentation cancelled.' };
 			if (e instanceof UserError) return { ok: false, cancelled: false, message: e.reason };
+			throw e;
+		}
+	},
+
+	async hasImage(key) {
+		return kept?.key === key;
+	},
+
+	async setImage(key, raster) {
+		kept = { key, raster, lowhigh: new Map() };
+	},
+
+	async box(modelId, key, box, settings) {
+		try {
+			if (!kept || kept.key !== key) return { ok: false, message: 'the image for box prompts is not loaded; try again' };
+			const m = model(modelId);
+			const plan = planBoxPrompt(kept.raster.width, kept.raster.height, box.x0, box.y0, box.x1, box.y1);
+			const channels = settings.channels ?? [0, 0];
+			const ck = channels.join(',');
+			let lowhigh = kept.lowhigh.get(ck);
+			if (!lowhigh) kept.lowhigh.set(ck, (lowhigh = imageLowHigh(kept.raster, channels)));
+			const net = cellposeNetFor(await session(modelId, chosen ?? 'wasm'), m);
+			const r = await segment(cropRaster(kept.raster, plan.crop), { ...params(m, settings), diameter: plan.diameter, lowhigh }, net);
+			const mask = pickBoxCell(r.masks, plan.box);
+			if (!mask) return { ok: true, found: false };
+			return Comlink.transfer({ ok: true as const, found: true as const, mask, rect: plan.crop }, [mask.buffer]);
+		} catch (e) {
+			if (e instanceof UserError) return { ok: false, message: e.reason };
 			throw e;
 		}
 	},

@@ -51,6 +51,11 @@ export type SegmentReply =
 	  }
 	| { ok: false; cancelled: boolean; message: string };
 
+export type BoxReply =
+	| { ok: true; found: true; mask: Uint8Array; rect: { x0: number; y0: number; x1: number; y1: number } }
+	| { ok: true; found: false }
+	| { ok: false; message: string };
+
 export type EstimateReply = { ok: true; estimate: SegmentationEstimate } | { ok: false; message: string };
 
 export interface SegmentApi {
@@ -60,6 +65,12 @@ export interface SegmentApi {
 	calibrate(modelId: string): Promise<Calibration>;
 	estimate(modelId: string, width: number, height: number, settings: SegmentSettings): Promise<EstimateReply>;
 	segment(request: SegmentRequest, onProgress: (p: SegmentProgressMessage) => void): Promise<SegmentReply>;
+	/** Whether the worker holds this image (by key) for box prompts. */
+	hasImage(key: string): Promise<boolean>;
+	/** Keep an image for box prompts (one at a time: the last one). */
+	setImage(key: string, raster: Raster): Promise<void>;
+	/** Answer a box (image coordinates) on the kept image with Cellpose: the one cell inside it. */
+	box(modelId: string, key: string, box: { x0: number; y0: number; x1: number; y1: number }, settings: SegmentSettings): Promise<BoxReply>;
 	/** Stop the running segmentation after its current batch of tiles. */
 	cancel(): void;
 }

@@ -8,19 +8,20 @@
  * tensors is the same after every epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { variantConfig, type DenseNetConfig } from '../../core/classify/densenet';
+import { denseNetLayout, variantConfig, type DenseNetConfig } from '../../core/classify/densenet';
 import { classificationMetrics } from '../../core/classify/metrics';
 import type { PatchPreprocessing } from '../../core/classify/patches';
 import { augmentedBatch } from '../../core/classify/train/augment';
 import { balancedClassWeights, uniformClassWeights } from '../../core/classify/train/balance';
 import type { ClassifierTrainConfig } from '../../core/classify/train/config';
 import { EarlyStopping } from '../../core/classify/train/early-stopping';
-import { misclassifiedExamples, type EpochRecord, type StopReason, type TrainingSummary } from '../../core/classify/train/history';
-import type { ClassifierMetadata } from '../../core/classify/train/model-metadata';
+import { historyCsv, misclassifiedExamples, type EpochRecord, type StopReason, type TrainingSummary } from '../../core/classify/train/history';
+import { DEFAULT_CROP, type ClassifierMetadata, type PatchCrop } from '../../core/classify/train/model-metadata';
 import { checkTrainable, classCounts, shuffleInPlace, stratifiedSplit, type Split } from '../../core/classify/train/split';
 import { seededRandom } from '../../core/example/random';
 import { ParamError } from '../../core/formats/errors';
-import { buildDenseNetModel, predictLogits } from './densenet-model';
+import { writeTorchStateDict } from '../../core/formats/torch-pth-writer';
+import { buildDenseNetModel, exportTorchState, predictLogits, saveTfjsModel } from './densenet-model';
 
 /** Labelled patches: N × S × S × 3 (NHWC) on [0, 1], as `extractPatches` cuts them, and a class index each. */
 export interface TrainingData {
@@ -35,6 +36,15 @@ export interface EpochReport extends EpochRecord {
 	bestEpoch: number;
 	/** The epoch this run stops at at the latest. */
 	maxEpochs: number;
+}
+
+export interface TrainerOptions {
+	/** How the patches were cut (stored with the model, applied at inference); training takes `standardize: 'none'`. */
+	preprocessing?: Partial<PatchPreprocessing>;
+	/** How cells were cropped (stored with the model). */
+	crop?: PatchCrop;
+	/** A DenseNet configuration other than the config's variant (its class count is set from the data). */
+	architecture?: DenseNetConfig;
 }
 
 export interface RunHooks {
@@ -53,6 +63,11 @@ class AdjustableAdam extends tf.AdamOptimizer {
 /** A per-epoch seed, so a resumed run draws what an uninterrupted one would. */
 function epochSeed(seed: number, epoch: number): number {
 	return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(epoch + 1, 0xc2b2ae35)) >>> 0;
+}
+
+/** Let queued events (a worker's stop message, Ctrl+C) run: awaited tensor reads are only microtasks. */
+function yieldToEvents(): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Batch boundaries; a last batch of one joins the one before (BatchNorm needs two samples). */
@@ -112,6 +127,7 @@ export class ClassifierTrainer {
 	readonly architecture: DenseNetConfig;
 	readonly classNames: string[];
 	readonly preprocessing: PatchPreprocessing;
+	readonly crop: PatchCrop;
 	readonly split: Split;
 	readonly classWeights: Float64Array;
 	readonly history: EpochRecord[] = [];
@@ -121,6 +137,7 @@ export class ClassifierTrainer {
 	private readonly stopping: EarlyStopping;
 	private readonly valPatches: Float32Array;
 	private readonly valLabels: Int32Array;
+	private readonly customArchitecture: boolean;
 	private best: Float32Array[] | null = null;
 	/** The latest weights while the model holds the best ones between runs. */
 	private latest: Float32Array[] | null = null;
@@ -130,13 +147,17 @@ export class ClassifierTrainer {
 
 	/**
 	 * Checks the data (≥ 2 classes, every class labelled, patch size as configured) and builds the
-	 * untrained model; `preprocessing` is what cut the patches (stored with the model).
+	 * untrained model.
 	 */
-	constructor(data: TrainingData, classNames: readonly string[], config: ClassifierTrainConfig, preprocessing?: Partial<PatchPreprocessing>) {
+	constructor(data: TrainingData, classNames: readonly string[], config: ClassifierTrainConfig, options: TrainerOptions = {}) {
+		const { preprocessing, crop = DEFAULT_CROP } = options;
 		const per = data.size * data.size * 3;
 		if (data.size !== config.inputSize) throw new ParamError(undefined, `the patches are ${data.size} × ${data.size} pixels but the model is set to ${config.inputSize}`);
 		if (data.patches.length !== data.labels.length * per) {
 			throw new ParamError(undefined, `${data.labels.length} labels need ${data.labels.length * per} patch values, not ${data.patches.length}`);
+		}
+		if (preprocessing?.standardize && preprocessing.standardize !== 'none') {
+			throw new ParamError(undefined, 'training from scratch takes unstandardised patches on [0, 1] (standardize: none)');
 		}
 		checkTrainable(data.labels, classNames);
 		this.data = data;
@@ -144,12 +165,14 @@ export class ClassifierTrainer {
 		this.classNames = [...classNames];
 		this.numClasses = classNames.length;
 		this.preprocessing = { size: data.size, intensity: preprocessing?.intensity ?? 'percentile', standardize: preprocessing?.standardize ?? 'none' };
+		this.crop = { ...crop };
 		this.split = stratifiedSplit(data.labels, this.numClasses, config.validationFraction, config.seed);
 		this.classWeights = config.balanceClasses ? balancedClassWeights(data.labels, this.numClasses, this.split.train) : uniformClassWeights(this.numClasses);
 		this.valLabels = pick(data.labels, this.split.validation);
 		this.valPatches = new Float32Array(this.split.validation.length * per);
 		this.split.validation.forEach((s, i) => this.valPatches.set(data.patches.subarray(s * per, (s + 1) * per), i * per));
-		this.architecture = variantConfig(config.variant, this.numClasses);
+		this.customArchitecture = !!options.architecture;
+		this.architecture = options.architecture ? { ...options.architecture, numClasses: this.numClasses } : variantConfig(config.variant, this.numClasses);
 		this.model = buildDenseNetModel(this.architecture, { inputSize: data.size, seed: config.seed });
 		this.optimizer = new AdjustableAdam(config.learningRate, 0.9, 0.999, 1e-7);
 		this.stopping = new EarlyStopping({
@@ -205,6 +228,7 @@ export class ClassifierTrainer {
 			let correct = 0;
 			let seen = 0;
 			for (let b = 0; b < starts.length; b++) {
+				await yieldToEvents();
 				if (hooks.shouldStop?.()) {
 					this.stoppedBy = 'user';
 					break;
@@ -213,7 +237,7 @@ export class ClassifierTrainer {
 				const idx = train.subarray(starts[b], end);
 				const n = idx.length;
 				const x = augmentedBatch(data.patches, idx, data.size, rand, config.augment, buffer);
-				const { loss, hits } = this.step(x, pick(data.labels, idx), weights, n);
+				const { loss, hits } = await this.step(x, pick(data.labels, idx), weights, n);
 				lossSum += loss * n;
 				correct += hits;
 				seen += n;
@@ -246,27 +270,29 @@ export class ClassifierTrainer {
 	}
 
 	/** One Adam step on a batch; returns its mean weighted loss and the correct predictions. */
-	private step(x: Float32Array, labels: Int32Array, weights: Float32Array, n: number): { loss: number; hits: number } {
+	private async step(x: Float32Array, labels: Int32Array, weights: Float32Array, n: number): Promise<{ loss: number; hits: number }> {
 		const S = this.data.size;
-		let hits = 0;
-		const loss = tf.tidy(() => {
+		let correct: tf.Tensor | null = null;
+		const cost = tf.tidy(() => {
 			const xs = tf.tensor4d(x.subarray(0, n * S * S * 3), [n, S, S, 3]);
 			const ys = tf.tensor1d(labels, 'int32');
 			const onehot = tf.oneHot(ys, this.numClasses);
 			const w = tf.gather(tf.tensor1d(weights), ys);
-			let correct: tf.Tensor | null = null;
-			const cost = this.optimizer.minimize(() => {
+			return this.optimizer.minimize(() => {
 				const logits = this.model.apply(xs, { training: true }) as tf.Tensor2D;
 				correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'int32')));
 				return tf.losses.softmaxCrossEntropy(onehot, logits, w) as tf.Scalar;
 			}, true) as tf.Scalar;
-			hits = (correct as tf.Tensor | null)?.dataSync()[0] ?? 0;
-			tf.dispose(correct as tf.Tensor | null);
-			return cost;
 		});
-		const value = loss.dataSync()[0];
-		loss.dispose();
-		return { loss: value, hits };
+		const hitsTensor = correct as tf.Tensor | null;
+		try {
+			// Awaited, not read synchronously: a worker stays responsive (stop) and WebGPU is not stalled.
+			const [loss, hits] = await Promise.all([cost.data(), hitsTensor ? hitsTensor.data() : Promise.resolve([0])]);
+			return { loss: loss[0], hits: hits[0] };
+		} finally {
+			cost.dispose();
+			hitsTensor?.dispose();
+		}
 	}
 
 	private async validate(): Promise<{ loss: number; accuracy: number; logits: Float32Array }> {
@@ -312,7 +338,7 @@ export class ClassifierTrainer {
 
 	/** The description stored with the weights. */
 	metadata(): ClassifierMetadata {
-		return { format: 'mycol-classifier', version: 1, classNames: [...this.classNames], preprocessing: { ...this.preprocessing }, architecture: this.architecture, variant: this.config.variant };
+		return { format: 'mycol-classifier', version: 1, classNames: [...this.classNames], preprocessing: { ...this.preprocessing }, architecture: this.architecture, crop: { ...this.crop }, ...(this.customArchitecture ? {} : { variant: this.config.variant }) };
 	}
 
 	/** Free the model and the optimizer's state. */
@@ -322,4 +348,48 @@ export class ClassifierTrainer {
 		this.optimizer.dispose();
 		this.model.dispose();
 	}
+}
+
+/** One file of a saved classifier. */
+export interface ClassifierFile {
+	name: string;
+	bytes: Uint8Array;
+}
+
+/** The file names of a saved classifier (see `classifierFiles`). */
+export const CLASSIFIER_FILES = {
+	modelJson: 'model.json',
+	weights: 'weights.bin',
+	metadata: 'classifier.json',
+	torch: 'model.pth',
+	summary: 'training-summary.json',
+	history: 'training-history.csv'
+} as const;
+
+/**
+ * A classifier as files: tfjs' `model.json` (with the metadata under `userDefinedMetadata.mycol`)
+ * and `weights.bin`; `classifier.json` (the metadata alone, readable without tfjs); the PyTorch
+ * state dict `model.pth` (torchvision key names, loadable with `load_state_dict` into the DenseNet
+ * the metadata describes); and, after training, `training-summary.json` and `training-history.csv`.
+ */
+export async function classifierFiles(model: tf.LayersModel, metadata: ClassifierMetadata, summary?: TrainingSummary, opts: { torch?: boolean } = {}): Promise<ClassifierFile[]> {
+	const enc = new TextEncoder();
+	const tfjs = await saveTfjsModel(model, { mycol: metadata }, CLASSIFIER_FILES.weights);
+	const files: ClassifierFile[] = [
+		{ name: CLASSIFIER_FILES.modelJson, bytes: enc.encode(tfjs.modelJson) },
+		{ name: CLASSIFIER_FILES.weights, bytes: tfjs.weightsBin },
+		{ name: CLASSIFIER_FILES.metadata, bytes: enc.encode(JSON.stringify(metadata, null, 2) + '\n') }
+	];
+	if (opts.torch ?? true) files.push({ name: CLASSIFIER_FILES.torch, bytes: torchStateDictBytes(model, metadata) });
+	if (summary) {
+		files.push({ name: CLASSIFIER_FILES.summary, bytes: enc.encode(JSON.stringify(summary, null, 2) + '\n') });
+		files.push({ name: CLASSIFIER_FILES.history, bytes: enc.encode(historyCsv(summary.history)) });
+	}
+	return files;
+}
+
+/** The weights as a PyTorch `.pth` state dict (`torch.save(model.state_dict())` of the same DenseNet). */
+export function torchStateDictBytes(model: tf.LayersModel, metadata: ClassifierMetadata): Uint8Array {
+	const state = exportTorchState(model, denseNetLayout(metadata.architecture));
+	return writeTorchStateDict([...state].map(([key, t]) => ({ key, dtype: t.dtype, shape: t.shape, data: t.data })), { archiveName: 'model' });
 }

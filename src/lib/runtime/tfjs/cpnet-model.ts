@@ -64,6 +64,81 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
 	return out;
 }
 
+/**
+ * Training-mode BatchNorm (+ ReLU) as one op with its own gradient, so that backpropagation keeps
+ * only the input per layer (tfjs' composed moments/batchNorm/relu keep four or five full-size
+ * tensors, which does not fit a full CPnet batch into wasm's 4 GiB). Forward:
+ * `a = γ·(x − μ)/√(σ² + eps) + β` with the batch mean and biased variance, `y = relu(a)`.
+ * Backward, with x̂ the normalised input, dA = dy·[a > 0] and N the reduced size:
+ * `dβ = Σ dA`, `dγ = Σ dA·x̂`, `dx = γ/(N·√(σ² + eps))·(N·dA − dβ − x̂·dγ)`.
+ * `onStats` receives the batch mean and biased variance (to move the running statistics).
+ */
+export function batchNormTrain(
+	x: tf.Tensor4D,
+	gamma: tf.Tensor1D,
+	beta: tf.Tensor1D,
+	relu: boolean,
+	onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void
+): tf.Tensor4D {
+	const n = x.shape[0] * x.shape[1] * x.shape[2];
+	const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+		const mean = tf.mean(xi, [0, 1, 2]) as tf.Tensor1D;
+		const variance = tf.mean(tf.square(tf.sub(xi, mean)), [0, 1, 2]) as tf.Tensor1D;
+		const invstd = tf.rsqrt(tf.add(variance, BN_EPS));
+		onStats?.(mean, variance);
+		const scale = tf.mul(g, invstd);
+		const a = tf.add(tf.mul(xi, scale), tf.sub(b, tf.mul(mean, scale)));
+		save([xi, g, b, mean, invstd]);
+		return {
+			value: relu ? tf.relu(a) : a,
+			gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+				const [xs, gs, bs, mu, inv] = saved;
+				const xhat = tf.mul(tf.sub(xs, mu), inv);
+				const d = Array.isArray(dy) ? dy[0] : dy;
+				const dA = relu ? tf.mul(d, tf.step(tf.add(tf.mul(xhat, gs), bs))) : d;
+				const dBeta = tf.sum(dA, [0, 1, 2]);
+				const dGamma = tf.sum(tf.mul(dA, xhat), [0, 1, 2]);
+				const k = tf.div(tf.mul(gs, inv), n);
+				const dx = tf.mul(k, tf.sub(tf.sub(tf.mul(dA, n), dBeta), tf.mul(xhat, dGamma)));
+				return [dx, dGamma, dBeta];
+			}
+		};
+	});
+	return op(x, gamma, beta) as tf.Tensor4D;
+}
+
+/**
+ * Nearest ×2 upsampling (`nn.Upsample(scale_factor=2, mode='nearest')`) from concat and reshape:
+ * tfjs 4.22's ResizeNearestNeighborGrad gives wrong gradients once there is more than one
+ * channel, so `tf.image.resizeNearestNeighbor` cannot be trained through.
+ */
+export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
+	const [n, h, w, c] = x.shape;
+	// Repeat along channels then fold into width: pixel j becomes columns 2j and 2j + 1.
+	const cols = tf.reshape(tf.concat([x, x], 3), [n, h, 1, 2 * w * c]);
+	// Repeat each row the same way.
+	return tf.reshape(tf.concat([cols, cols], 2), [n, 2 * h, 2 * w, c]);
+}
+
+/**
+ * 2 × 2 max pooling, stride 2 (`nn.MaxPool2d(2, 2)`), as the maximum of the four strided
+ * corners: tfjs-backend-wasm 4.22's MaxPoolGrad returns wrong gradients for larger inputs, and
+ * this form trains on every backend. Ties send the gradient to the first corner in row-major
+ * order, as PyTorch's max pooling does. Odd sizes drop the last row/column (floor mode).
+ */
+export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+	const [n, h, w, c] = x.shape;
+	const ho = Math.floor(h / 2);
+	const wo = Math.floor(w / 2);
+	const even = h === 2 * ho && w === 2 * wo ? x : tf.slice(x, [0, 0, 0, 0], [n, 2 * ho, 2 * wo, c]);
+	// (N·Ho, 2, Wo, 2·C): axis 1 picks the row of the pair, the channel halves the column.
+	const r = tf.reshape(even, [n * ho, 2, wo, 2 * c]);
+	const corner = (row: number, col: number) => tf.slice(r, [0, row, 0, col * c], [n * ho, 1, wo, c]);
+	const top = tf.maximum(corner(0, 0), corner(0, 1));
+	const bottom = tf.maximum(corner(1, 0), corner(1, 1));
+	return tf.reshape(tf.maximum(top, bottom), [n, ho, wo, c]);
+}
+
 /** A seeded uniform generator for initial weights (mulberry32). */
 function uniform(seed: number): (lo: number, hi: number) => number {
 	let a = seed >>> 0;
@@ -75,6 +150,8 @@ function uniform(seed: number): (lo: number, hi: number) => number {
 		return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
 	};
 }
+
+let nextModelId = 0;
 
 export class CpnetModel {
 	readonly nbase: number[];
@@ -92,6 +169,8 @@ export class CpnetModel {
 	/** `num_batches_tracked` by BatchNorm prefix. */
 	readonly batchesTracked = new Map<string, bigint>();
 	private disposed = false;
+	/** tfjs variable names are global, so each model's are prefixed with its own number. */
+	private readonly id = nextModelId++;
 
 	private constructor(nbase: number[], nout: number, kernel: number, diamMean: number, diamLabels: number, bnMomentum: number) {
 		this.nbase = nbase;
@@ -166,7 +245,7 @@ export class CpnetModel {
 				tfShape = [shape[1], shape[0]];
 			}
 			const running = key.endsWith('.running_mean') || key.endsWith('.running_var');
-			const v = tf.variable(tf.tensor(data, tfShape, 'float32'), !running, key.replace(/\./g, '/'));
+			const v = tf.variable(tf.tensor(data, tfShape, 'float32'), !running, `cpnet${this.id}/${key}`);
 			(running ? this.buffers : this.params).set(key, v);
 		}
 	}
@@ -182,23 +261,27 @@ export class CpnetModel {
 		return v;
 	}
 
-	/** BatchNorm2d; in training mode it also moves the running statistics (see the file comment). */
-	private bn(prefix: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+	/**
+	 * BatchNorm2d, optionally followed by ReLU. In training mode it normalises with the batch
+	 * statistics, moves the running statistics (see the file comment) and counts the batch.
+	 */
+	private bn(prefix: string, x: tf.Tensor4D, training: boolean, relu: boolean): tf.Tensor4D {
 		const gamma = this.p(`${prefix}.weight`) as tf.Tensor1D;
 		const beta = this.p(`${prefix}.bias`) as tf.Tensor1D;
 		const rm = this.buffers.get(`${prefix}.running_mean`)!;
 		const rv = this.buffers.get(`${prefix}.running_var`)!;
-		if (!training) return tf.batchNorm(x, rm as tf.Tensor1D, rv as tf.Tensor1D, beta, gamma, BN_EPS);
-		const { mean, variance } = tf.moments(x, [0, 1, 2]);
+		if (!training) {
+			const y = tf.batchNorm(x, rm as tf.Tensor1D, rv as tf.Tensor1D, beta, gamma, BN_EPS);
+			return relu ? tf.relu(y) : y;
+		}
 		const n = x.shape[0] * x.shape[1] * x.shape[2];
 		const m = this.bnMomentum;
-		// Running statistics are state: these ops do not lead to the loss, so no gradient flows through them.
-		tf.tidy(() => {
+		const y = batchNormTrain(x, gamma, beta, relu, (mean, variance) => {
 			rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(mean, m)));
 			rv.assign(tf.add(tf.mul(rv, 1 - m), tf.mul(variance, (m * n) / Math.max(1, n - 1))));
 		});
 		this.batchesTracked.set(prefix, (this.batchesTracked.get(prefix) ?? 0n) + 1n);
-		return tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, BN_EPS);
+		return y;
 	}
 
 	private conv(prefix: string, x: tf.Tensor4D): tf.Tensor4D {
@@ -209,12 +292,12 @@ export class CpnetModel {
 
 	/** batchconv: BN → ReLU → conv. */
 	private batchconv(prefix: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-		return this.conv(`${prefix}.2`, tf.relu(this.bn(`${prefix}.0`, x, training)));
+		return this.conv(`${prefix}.2`, this.bn(`${prefix}.0`, x, training, true));
 	}
 
 	/** batchconv0: BN → 1×1 conv. */
 	private batchconv0(prefix: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-		return this.conv(`${prefix}.1`, this.bn(`${prefix}.0`, x, training));
+		return this.conv(`${prefix}.1`, this.bn(`${prefix}.0`, x, training, false));
 	}
 
 	/** batchconvstyle: (x + y) + full(style) broadcast, then batchconv. */
@@ -254,7 +337,7 @@ export class CpnetModel {
 		const xd: tf.Tensor4D[] = [];
 		let h = x;
 		for (let n = 0; n < depth; n++) {
-			if (n > 0) h = tf.maxPool(h, 2, 2, 'valid');
+			if (n > 0) h = maxPool2x2(h);
 			h = this.resdown(n, h, training);
 			xd.push(h);
 		}
@@ -263,8 +346,7 @@ export class CpnetModel {
 		const style = tf.div(s, tf.sqrt(tf.sum(tf.square(s), 1, true))) as tf.Tensor2D;
 		let u = this.resup(depth - 1, deepest, deepest, style, training);
 		for (let m = depth - 2; m >= 0; m--) {
-			const up = tf.image.resizeNearestNeighbor(u, [u.shape[1] * 2, u.shape[2] * 2]);
-			u = this.resup(m, up, xd[m], style, training);
+			u = this.resup(m, upsampleNearest2x(u), xd[m], style, training);
 		}
 		return { y: this.batchconv('output', u, training), style };
 	}

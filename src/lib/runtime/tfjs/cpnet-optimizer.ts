@@ -50,14 +50,14 @@ export class CpnetOptimizer {
 		return v;
 	}
 
-	/** One step of every variable that has a gradient (gradients are not disposed here). */
+	/** One step of every variable that has a gradient (`grads` by variable name; not disposed here). */
 	apply(vars: ReadonlyMap<string, tf.Variable>, grads: tf.NamedTensorMap, lr: number): void {
 		this.step++;
 		const t = this.step;
 		const wd = this.weightDecay;
 		tf.tidy(() => {
 			for (const [name, p] of vars) {
-				const g = grads[name] ?? grads[p.name];
+				const g = grads[p.name];
 				if (!g) continue;
 				if (this.kind === 'adamw') {
 					const m = this.slot(name, 'm', p);

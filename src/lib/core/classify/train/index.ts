@@ -5,3 +5,4 @@ export * from './augment';
 export * from './early-stopping';
 export * from './history';
 export * from './model-metadata';
+export * from './dataset';

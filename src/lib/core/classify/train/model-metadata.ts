@@ -14,9 +14,20 @@ export interface ClassifierMetadata {
 	classNames: string[];
 	preprocessing: PatchPreprocessing;
 	architecture: DenseNetConfig;
+	/** How cells are cropped (`extractPatches`' margin and background masking); Mycol's tight, masked crop when absent. */
+	crop?: PatchCrop;
 	/** The variant it was built from, when it was trained in Mycol. */
 	variant?: string;
 }
+
+export interface PatchCrop {
+	/** Context around the cell's box, as a fraction of its longer side. */
+	margin: number;
+	/** Pixels outside the cell are zeroed. */
+	maskBackground: boolean;
+}
+
+export const DEFAULT_CROP: Readonly<PatchCrop> = { margin: 0, maskBackground: true };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -53,6 +64,14 @@ export function parseClassifierMetadata(file: string, v: unknown): ClassifierMet
 		if (e instanceof UserError) throw new ModelError(file, e.reason);
 		throw e;
 	}
+	let crop: PatchCrop | undefined;
+	if (v.crop !== undefined) {
+		const c = v.crop;
+		if (!isObject(c) || typeof c.margin !== 'number' || !(c.margin >= 0 && c.margin <= 2) || typeof c.maskBackground !== 'boolean') {
+			throw new ModelError(file, 'the crop settings must be {"margin": 0…2, "maskBackground": true or false}');
+		}
+		crop = { margin: c.margin, maskBackground: c.maskBackground };
+	}
 	if (architecture.numClasses !== names.length) throw new ModelError(file, `the network has ${architecture.numClasses} outputs but ${names.length} class names are given`);
 	return {
 		format: 'mycol-classifier',
@@ -60,6 +79,7 @@ export function parseClassifierMetadata(file: string, v: unknown): ClassifierMet
 		classNames: names as string[],
 		preprocessing: { size: p.size as number, intensity: p.intensity, standardize: p.standardize },
 		architecture,
+		...(crop ? { crop } : {}),
 		...(typeof v.variant === 'string' ? { variant: v.variant } : {})
 	};
 }
