@@ -12,8 +12,10 @@ import { ap } from './commands/ap';
 import { search } from './commands/search';
 import { classify } from './commands/classify';
 import { trainClassifier } from './commands/train-classifier';
+import { measure } from './commands/measure';
+import { exportCommand } from './commands/export';
 
-const COMMANDS: Command[] = [info, convert, session, segment, net, flows, dynamics, ap, search, classify, trainClassifier];
+const COMMANDS: Command[] = [info, convert, session, segment, net, flows, dynamics, ap, search, classify, trainClassifier, measure, exportCommand];
 
 function usage(): string {
 	const width = Math.max(...COMMANDS.map((c) => c.name.length));
