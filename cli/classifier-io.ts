@@ -110,13 +110,7 @@ async function fromFiles(path: string, get: (name: string) => Uint8Array | undef
 		return b;
 	});
 	const meta = get(CLASSIFIER_FILES.metadata);
-	let metadataJson: string | undefined;
-	try {
-		if (!(JSON.parse(modelJson) as { userDefinedMetadata?: { mycol?: unknown } }).userDefinedMetadata?.mycol && meta) metadataJson = text(meta);
-	} catch {
-		throw new ModelError(path, 'model.json is not valid JSON');
-	}
-	return loadTfjsClassifier(path, modelJson, concat(weights), metadataJson);
+	return loadTfjsClassifier(path, modelJson, concat(weights), meta ? text(meta) : undefined);
 }
 
 /** Load a classifier: folder, `.zip`, `model.json` or PyTorch `.pth`/`.pt` (see the file comment). */

@@ -14,8 +14,9 @@ import { classify } from './commands/classify';
 import { trainClassifier } from './commands/train-classifier';
 import { measure } from './commands/measure';
 import { exportCommand } from './commands/export';
+import { train } from './commands/train';
 
-const COMMANDS: Command[] = [info, convert, session, segment, net, flows, dynamics, ap, search, classify, trainClassifier, measure, exportCommand];
+const COMMANDS: Command[] = [info, convert, session, segment, net, flows, dynamics, ap, search, classify, trainClassifier, measure, exportCommand, train];
 
 function usage(): string {
 	const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -12,7 +12,8 @@ const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE = `mycol-${version}`;
 const scope = new URL(sw.registration.scope);
 /** Paths (relative to the scope) of everything the app needs offline. */
-const PRECACHE = ['./', ...build, ...files].map((p) => new URL(p.replace(/^\//, ''), scope).href);
+/** Optional large models a deployment may add under models/sam2/ are cached when installed, not here. */
+const PRECACHE = ['./', ...build, ...files.filter((f) => !f.includes('/models/sam2/'))].map((p) => new URL(p.replace(/^\//, ''), scope).href);
 const PRECACHED = new Set(PRECACHE);
 const INDEX = new URL('./', scope).href;
 
@@ -20,7 +21,8 @@ sw.addEventListener('install', (event) => {
 	event.waitUntil(
 		(async () => {
 			const cache = await caches.open(CACHE);
-			await cache.addAll(PRECACHE);
+			// Bypass the HTTP cache: large files fetched twice at once would wait on its lock.
+			await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'no-store' })));
 			await sw.skipWaiting();
 		})()
 	);
@@ -29,7 +31,8 @@ sw.addEventListener('install', (event) => {
 sw.addEventListener('activate', (event) => {
 	event.waitUntil(
 		(async () => {
-			for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+			// Only our own older app caches: other caches (e.g. installed SAM2 models) stay.
+			for (const key of await caches.keys()) if (key.startsWith('mycol-') && key !== CACHE && key !== 'mycol-models') await caches.delete(key);
 			await sw.clients.claim();
 		})()
 	);

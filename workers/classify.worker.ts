@@ -168,18 +168,17 @@ const api: ClassifyApi = {
 	loadModel(id, files, classNames) {
 		return reply(async () => {
 			await start();
-			const byName = new Map(files.map((f) => [f.name.split(/[\\/]/).pop() ?? f.name, f.bytes]));
+			const base = (name: string) => name.split(/[\\/]/).pop() ?? name;
+			const byName = new Map(files.map((f) => [base(f.name), f.bytes]));
 			const torch = files.find((f) => /\.(pth|pt)$/i.test(f.name));
-			const json = files.find((f) => /\.json$/i.test(f.name) && f.name !== CLASSIFIER_FILES.metadata);
+			const json = files.find((f) => /\.json$/i.test(f.name) && base(f.name) !== CLASSIFIER_FILES.metadata);
 			let loaded;
 			let source: Entry['source'];
 			if (json) {
 				const weights = files.filter((f) => /\.bin$/i.test(f.name));
 				if (weights.length !== 1) throw new UserError(json.name, `give the weights file with model.json (found ${weights.length} .bin files; give exactly one)`);
 				const meta = byName.get(CLASSIFIER_FILES.metadata);
-				const modelJson = text(json.bytes);
-				const hasMeta = modelJson.includes('"mycol"');
-				loaded = await loadTfjsClassifier(json.name, modelJson, new Uint8Array(weights[0].bytes), !hasMeta && meta ? text(meta) : undefined);
+				loaded = await loadTfjsClassifier(json.name, text(json.bytes), new Uint8Array(weights[0].bytes), meta ? text(meta) : undefined);
 				source = 'tfjs' as const;
 			} else if (torch) {
 				loaded = loadTorchClassifier(torch.name, new Uint8Array(torch.bytes), classNames);

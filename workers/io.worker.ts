@@ -14,6 +14,7 @@ import { readSessionZip } from '../src/lib/core/session/zip-reader';
 import { writeSessionZip } from '../src/lib/core/session/zip-writer';
 import { blobSource } from '../src/lib/core/session/zip-directory';
 import type { SessionData } from '../src/lib/core/session/schema';
+import { bundle, exportFiles, type ExportFormat, type ExportImage } from '../src/lib/core/formats/export-bundle';
 import { exampleSet } from '../src/lib/core/example/synthetic';
 import { measureCells } from '../src/lib/core/measure/descriptors';
 import { compareGroups, type CompareOptions, type GroupValues } from '../src/lib/core/measure/stats/compare';
@@ -126,6 +127,11 @@ const api: IoApi = {
 			if (e instanceof UserError) return { ok: false, message: e.message };
 			throw e;
 		}
+	},
+
+	exportMasks(format: ExportFormat, images: ExportImage[], zipName: string) {
+		const file = bundle(exportFiles(format, images), zipName);
+		return Comlink.transfer(file, [file.bytes.buffer as ArrayBuffer]);
 	},
 
 	stats(raster: Raster) {

@@ -3,6 +3,7 @@ import type { ChannelStats } from '$lib/core/raster/stats';
 import type { Labels, Raster } from '$lib/core/raster/types';
 import type { CellTable } from '$lib/core/measure/descriptors';
 import type { SessionData } from '$lib/core/session/schema';
+import type { ExportFormat, ExportImage, ExportedFile } from '$lib/core/formats/export-bundle';
 import type { CompareOptions, Comparison, GroupValues } from '$lib/core/measure/stats/compare';
 
 export type DecodeReply =
@@ -36,6 +37,8 @@ export type CompareReply = { ok: true; result: Comparison } | { ok: false; messa
 export type ReadSessionReply = { ok: true; data: SessionData; migratedFrom: number | null } | { ok: false; message: string };
 
 export interface IoApi {
+	/** Masks in an export format (several files zipped into `zipName`). */
+	exportMasks(format: ExportFormat, images: ExportImage[], zipName: string): ExportedFile;
 	/** The session zip, streamed entry by entry (to a private disk file where possible). */
 	writeSessionFile(data: SessionData, appVersion: string): Promise<Blob>;
 	/** Validate and read a session zip completely; nothing is applied here. */

@@ -8,25 +8,26 @@ import * as ort from 'onnxruntime-web';
 import type { CellposeNet } from '$lib/core/cellpose/pipeline';
 import type { PreparedModel } from '$lib/core/cellpose/model';
 
-export type WebBackend = 'webgpu' | 'wasm';
+import type { BackendInfo, WebBackend } from './backend-info';
 
-export interface BackendInfo {
-	available: WebBackend[];
-	/** Why WebGPU is not offered, when it is not. */
-	webgpuNote: string | null;
-	/** WASM threads (1 when the page is not cross-origin isolated). */
-	threads: number;
-	isolated: boolean;
-	webgpuAdapter: string | null;
-}
+export type { BackendInfo, WebBackend };
 
 let configured = false;
+
+/** The app's root URL, from the worker's own address (…/_app/immutable/workers/x.js in a build). */
+function appBase(): string {
+	const here = (globalThis as { location?: Location }).location?.href ?? '';
+	const i = here.indexOf('/_app/');
+	return i >= 0 ? here.slice(0, i + 1) : new URL('/', here).href;
+}
 
 /** Threads for WASM: all cores up to 8 when SharedArrayBuffer is allowed. Set once, before any session. */
 function configureWasm(): number {
 	const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 	const threads = isolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)) : 1;
 	if (!configured) {
+		// ORT's WASM files are served from the app's own `ort/` folder (precached for offline use).
+		ort.env.wasm.wasmPaths = new URL('ort/', appBase()).href;
 		ort.env.wasm.numThreads = threads;
 		ort.env.wasm.simd = true;
 		ort.env.logLevel = 'error';
@@ -58,11 +59,6 @@ export async function detectBackends(): Promise<BackendInfo> {
 		}
 	}
 	return { available: adapterName ? ['webgpu', 'wasm'] : ['wasm'], webgpuNote, threads, isolated, webgpuAdapter: adapterName };
-}
-
-/** A human name for a backend, as the UI shows it. */
-export function backendLabel(b: WebBackend, threads: number): string {
-	return b === 'webgpu' ? 'WebGPU' : threads > 1 ? `WASM + ${threads} threads` : 'WASM (1 thread)';
 }
 
 export async function createWebSession(model: PreparedModel, backend: WebBackend): Promise<ort.InferenceSession> {

@@ -42,7 +42,10 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 export async function builtinCards(): Promise<BuiltinModelCard[]> {
-	const res = await fetch('models/manifest.json');
+	// no-store: skip the HTTP cache, whose per-URL lock can stall this request for as long as the
+	// service worker's first-visit precache of the same file takes (the service worker still serves
+	// these from its own cache when offline).
+	const res = await fetch('models/manifest.json', { cache: 'no-store' });
 	if (!res.ok) throw new Error(`the model list could not be read (HTTP ${res.status})`);
 	const manifest = (await res.json()) as { models: BuiltinModelCard[] };
 	return manifest.models.filter((m) => m.kind === 'cellpose');
@@ -50,7 +53,7 @@ export async function builtinCards(): Promise<BuiltinModelCard[]> {
 
 /** Fetch a built-in model from the app's origin, check its checksum, and give it to the worker. */
 export async function loadBuiltin(card: BuiltinModelCard): Promise<ModelSummary> {
-	const res = await fetch(`models/${card.file}`);
+	const res = await fetch(`models/${card.file}`, { cache: 'no-store' });
 	if (!res.ok) throw new Error(`${card.file}: the built-in model could not be read (HTTP ${res.status})`);
 	const bytes = new Uint8Array(await res.arrayBuffer());
 	const sum = await sha256Hex(bytes);

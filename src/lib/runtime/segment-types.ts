@@ -2,7 +2,7 @@
 import type { CellposeParams } from '$lib/core/cellpose/params';
 import type { SegmentTimings, SegmentationEstimate } from '$lib/core/cellpose/pipeline';
 import type { Labels, Raster } from '$lib/core/raster/types';
-import type { BackendInfo, WebBackend } from './ort-web';
+import type { BackendInfo, WebBackend } from './backend-info';
 
 export interface ModelSummary {
 	id: string;

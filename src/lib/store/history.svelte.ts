@@ -12,7 +12,17 @@ import type { CellClass, MaskRecord } from './types';
 
 export type HistoryEntry =
 	| { seq: number; kind: 'labels'; label: string; imageId: string; edits: Edit[] }
-	| { seq: number; kind: 'mask'; label: string; imageId: string; before: MaskRecord | null; after: MaskRecord | null }
+	| {
+			seq: number;
+			kind: 'mask';
+			label: string;
+			imageId: string;
+			before: MaskRecord | null;
+			after: MaskRecord | null;
+			/** The cells' classes go with their mask. */
+			classesBefore: [number, string][];
+			classesAfter: [number, string][];
+	  }
 	| { seq: number; kind: 'cell-classes'; label: string; imageId: string; cells: Uint32Array; before: (string | null)[]; after: (string | null)[] }
 	| {
 			seq: number;
@@ -114,7 +124,7 @@ function apply(e: HistoryEntry, how: 'apply' | 'revert'): boolean {
 		case 'mask': {
 			if (!session.images.some((x) => x.id === e.imageId)) return false;
 			const target = how === 'apply' ? e.after : e.before;
-			session.updateImage(e.imageId, { mask: target });
+			session.updateImage(e.imageId, { mask: target, cellClasses: new Map(how === 'apply' ? e.classesAfter : e.classesBefore) });
 			return true;
 		}
 		case 'cell-classes': {
@@ -146,6 +156,7 @@ export function replaceMask(imageId: string, mask: MaskRecord | null, label: str
 	const im = session.images.find((x) => x.id === imageId);
 	if (!im) return;
 	const before = im.mask;
+	const classesBefore = [...im.cellClasses];
 	session.setMask(imageId, mask);
-	history.push({ kind: 'mask', label, imageId, before, after: mask });
+	history.push({ kind: 'mask', label, imageId, before, after: mask, classesBefore, classesAfter: [] });
 }

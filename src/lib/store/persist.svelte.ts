@@ -5,6 +5,7 @@
  * entries). Either the whole save lands or none of it. Reopening the app restores the last
  * session exactly, undo history included.
  */
+import { untrack } from 'svelte';
 import { ioWorker } from '$lib/runtime/io-client';
 import { loadUserModel } from '$lib/runtime/segment-client';
 import type { Labels, Raster } from '$lib/core/raster/types';
@@ -54,7 +55,8 @@ interface StoredState {
 }
 
 export interface SaveStatus {
-	state: 'idle' | 'saving' | 'saved' | 'error';
+	/** 'pending': changes made, save scheduled; 'saved': everything made so far is stored. */
+	state: 'idle' | 'pending' | 'saving' | 'saved' | 'error';
 	lastSaved: string | null;
 	error: string | null;
 }
@@ -115,6 +117,7 @@ let again = false;
 
 export function scheduleSave(delay = 600): void {
 	if (timer) clearTimeout(timer);
+	if (saveStatus.state !== 'error') saveStatus.state = 'pending';
 	timer = setTimeout(() => {
 		timer = null;
 		void saveNow();
@@ -131,7 +134,8 @@ export async function saveNow(): Promise<void> {
 		saveStatus.state = 'saving';
 		try {
 			await writeChanges();
-			saveStatus.state = 'saved';
+			// A change made while writing has already re-scheduled: stay 'pending' then.
+			saveStatus.state = timer || again ? 'pending' : 'saved';
 			saveStatus.lastSaved = new Date().toISOString();
 			saveStatus.error = null;
 		} catch (e) {
@@ -217,7 +221,8 @@ export function startAutosave(): () => void {
 		$effect(() => {
 			void [session.id, session.name, session.images, session.classes, session.models, session.modelId, session.selectedId];
 			void [JSON.stringify(session.segmentation), session.maskSuffixes.join(','), history.undoStack, history.redoStack];
-			scheduleSave();
+			// Untracked: scheduling reads the save status, which must not re-run this effect.
+			untrack(() => scheduleSave());
 		});
 	});
 	const flush = () => {

@@ -3,10 +3,12 @@
  * is always the single-threaded SIMD build (`WASM_HAS_MULTITHREAD_SUPPORT = false`), because the
  * threaded build's blob workers hang once bundled by Vite (environment.md). Node (CLI, tests,
  * benchmarks): 'wasm' or 'cpu' (tfjs-node cannot be installed here). Whenever WASM is used, the
- * convolution-gradient kernels it lacks are registered first (`wasm-conv-grad.ts`).
+ * training kernels it lacks or runs badly are registered first (`wasm-conv-grad.ts`); on the CPU
+ * backend, a faster convolution filter gradient (`cpu-conv-grad.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmConvGrad } from './wasm-conv-grad';
+import { registerWasmTrainingKernels } from './wasm-conv-grad';
+import { registerCpuTrainingKernels } from './cpu-conv-grad';
 
 export type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -29,14 +31,16 @@ function hasWebGpu(): boolean {
 
 async function tryBackend(name: TfjsBackendName, opts: TfjsBackendOptions): Promise<boolean> {
 	try {
-		if (name === 'webgpu') {
+		if (name === 'cpu') {
+			registerCpuTrainingKernels();
+		} else if (name === 'webgpu') {
 			if (!hasWebGpu()) return false;
 			await import('@tensorflow/tfjs-backend-webgpu');
 		} else if (name === 'wasm') {
 			const wasm = await import('@tensorflow/tfjs-backend-wasm');
 			tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-			if (opts.wasmPaths !== undefined) wasm.setWasmPaths(opts.wasmPaths as string);
-			registerWasmConvGrad();
+			if (opts.wasmPaths !== undefined) wasm.setWasmPaths(opts.wasmPaths as Parameters<typeof wasm.setWasmPaths>[0]);
+			registerWasmTrainingKernels();
 		}
 		if (!(await tf.setBackend(name))) return false;
 		await tf.ready();

@@ -96,25 +96,25 @@ function outputsOf(model: tf.LayersModel): number {
 }
 
 /**
- * A classifier saved by Mycol in tfjs format: `model.json` text (its metadata under
- * `userDefinedMetadata.mycol`, or given separately as `classifier.json` text) and its weights.
+ * A classifier saved by Mycol in tfjs format: `model.json` text and its weights. The description
+ * (class names, patch settings) comes from `userDefinedMetadata.mycol` in model.json, or else from
+ * the `classifier.json` text saved with it.
  */
 export async function loadTfjsClassifier(file: string, modelJson: string, weights: Uint8Array, metadataJson?: string): Promise<LoadedClassifier> {
 	let meta: unknown;
-	if (metadataJson !== undefined) {
+	try {
+		meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { mycol?: unknown } }).userDefinedMetadata?.mycol;
+	} catch {
+		throw new ModelError(file, 'model.json is not valid JSON');
+	}
+	if (meta === undefined && metadataJson !== undefined) {
 		try {
 			meta = JSON.parse(metadataJson);
 		} catch {
 			throw new ModelError(file, 'classifier.json is not valid JSON');
 		}
-	} else {
-		try {
-			meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { mycol?: unknown } }).userDefinedMetadata?.mycol;
-		} catch {
-			throw new ModelError(file, 'model.json is not valid JSON');
-		}
-		if (meta === undefined) throw new ModelError(file, 'this model.json carries no Mycol class names or patch settings; add the classifier.json saved with it');
 	}
+	if (meta === undefined) throw new ModelError(file, 'this model.json carries no Mycol class names or patch settings; add the classifier.json saved with it');
 	const metadata = parseClassifierMetadata(file, meta);
 	const model = await loadTfjsModel(file, modelJson, weights);
 	if (outputsOf(model) !== metadata.classNames.length) {

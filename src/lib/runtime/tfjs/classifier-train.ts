@@ -223,6 +223,8 @@ export class ClassifierTrainer {
 			const learningRate = this.stopping.state.learningRate;
 			this.optimizer.setLearningRate(learningRate);
 			const rand = seededRandom(epochSeed(config.seed, epoch));
+			// From the split's order every epoch: the batches depend on the epoch alone, so a resumed run draws what an uninterrupted one would.
+			train.set(this.split.train);
 			shuffleInPlace(train, rand);
 			let lossSum = 0;
 			let correct = 0;

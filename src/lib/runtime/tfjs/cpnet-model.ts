@@ -65,46 +65,70 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
 }
 
 /**
- * Training-mode BatchNorm (+ ReLU) as one op with its own gradient, so that backpropagation keeps
- * only the input per layer (tfjs' composed moments/batchNorm/relu keep four or five full-size
- * tensors, which does not fit a full CPnet batch into wasm's 4 GiB). Forward:
- * `a = γ·(x − μ)/√(σ² + eps) + β` with the batch mean and biased variance, `y = relu(a)`.
- * Backward, with x̂ the normalised input, dA = dy·[a > 0] and N the reduced size:
- * `dβ = Σ dA`, `dγ = Σ dA·x̂`, `dx = γ/(N·√(σ² + eps))·(N·dA − dβ − x̂·dγ)`.
+ * A training-mode `batchconv` (BatchNorm → optional ReLU → conv + bias) as one op with its own
+ * gradient, keeping only its input for the backward pass and recomputing the normalised
+ * activations there. tfjs keeps every intermediate of a gradient function alive until the
+ * backward pass ends, and a full CPnet batch (8 × 224²) does not fit wasm's 4 GiB heap otherwise.
+ *
+ * Forward, with the batch mean μ and biased variance σ² over (N, H, W):
+ * `a = γ·(x − μ)/√(σ² + eps) + β`, `r = relu(a)` (or `a`), `y = conv(r, W) + b` ('same' padding).
+ * Backward, with x̂ = (x − μ)/√(σ² + eps), N the reduced size, dr = conv2dBackpropInput(dy, W),
+ * dA = dr·[a > 0]: `db = Σ dy`, `dW = conv2dBackpropFilter(r, dy)`, `dβ = Σ dA`, `dγ = Σ dA·x̂`,
+ * `dx = γ/(N·√(σ² + eps))·(N·dA − dβ − x̂·dγ)`.
  * `onStats` receives the batch mean and biased variance (to move the running statistics).
  */
-export function batchNormTrain(
+export function batchConvTrain(
 	x: tf.Tensor4D,
 	gamma: tf.Tensor1D,
 	beta: tf.Tensor1D,
+	filter: tf.Tensor4D,
+	bias: tf.Tensor1D,
 	relu: boolean,
 	onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void
 ): tf.Tensor4D {
 	const n = x.shape[0] * x.shape[1] * x.shape[2];
-	const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+	const pad = filter.shape[0] === 1 ? 'valid' : 'same';
+	const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+		const [xi, g, b, w, c] = args as tf.Tensor[];
+		const save = args[5] as tf.GradSaveFunc;
 		const mean = tf.mean(xi, [0, 1, 2]) as tf.Tensor1D;
 		const variance = tf.mean(tf.square(tf.sub(xi, mean)), [0, 1, 2]) as tf.Tensor1D;
 		const invstd = tf.rsqrt(tf.add(variance, BN_EPS));
 		onStats?.(mean, variance);
 		const scale = tf.mul(g, invstd);
-		const a = tf.add(tf.mul(xi, scale), tf.sub(b, tf.mul(mean, scale)));
-		save([xi, g, b, mean, invstd]);
+		const a = tf.add(tf.mul(xi, scale), tf.sub(b, tf.mul(mean, scale))) as tf.Tensor4D;
+		const y = tf.fused.conv2d({ x: relu ? tf.relu(a) : a, filter: w as tf.Tensor4D, bias: c, strides: 1, pad });
+		save([xi, g, b, w, mean, invstd]);
 		return {
-			value: relu ? tf.relu(a) : a,
-			gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-				const [xs, gs, bs, mu, inv] = saved;
-				const xhat = tf.mul(tf.sub(xs, mu), inv);
-				const d = Array.isArray(dy) ? dy[0] : dy;
-				const dA = relu ? tf.mul(d, tf.step(tf.add(tf.mul(xhat, gs), bs))) : d;
-				const dBeta = tf.sum(dA, [0, 1, 2]);
-				const dGamma = tf.sum(tf.mul(dA, xhat), [0, 1, 2]);
-				const k = tf.div(tf.mul(gs, inv), n);
-				const dx = tf.mul(k, tf.sub(tf.sub(tf.mul(dA, n), dBeta), tf.mul(xhat, dGamma)));
-				return [dx, dGamma, dBeta];
-			}
+			value: y,
+			// tfjs runs a custom gradient outside any tidy scope and keeps what it creates until the
+			// whole backward pass ends; the tidy frees the temporaries of this layer at once.
+			gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+				tf.tidy(() => {
+					const [xs, gs, bs, ws, mu, inv] = saved;
+					const d = dy;
+					const xhat = tf.mul(tf.sub(xs, mu), inv);
+					const pre = tf.add(tf.mul(xhat, gs), bs) as tf.Tensor4D;
+					const r = relu ? tf.relu(pre) : pre;
+					const dBias = tf.sum(d, [0, 1, 2]);
+					const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x: r, dy: d }, {
+						strides: 1,
+						pad,
+						dataFormat: 'NHWC',
+						dimRoundingMode: undefined,
+						filterShape: ws.shape
+					} as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+					const dr = tf.conv2dTranspose(d, ws as tf.Tensor4D, xs.shape as [number, number, number, number], 1, pad);
+					const dA = relu ? tf.mul(dr, tf.step(pre)) : dr;
+					const dBeta = tf.sum(dA, [0, 1, 2]);
+					const dGamma = tf.sum(tf.mul(dA, xhat), [0, 1, 2]);
+					const k = tf.div(tf.mul(gs, inv), n);
+					const dx = tf.mul(k, tf.sub(tf.sub(tf.mul(dA, n), dBeta), tf.mul(xhat, dGamma)));
+					return [dx, dGamma, dBeta, dW, dBias];
+				})
 		};
 	});
-	return op(x, gamma, beta) as tf.Tensor4D;
+	return op(x, gamma, beta, filter, bias) as tf.Tensor4D;
 }
 
 /**
@@ -262,50 +286,53 @@ export class CpnetModel {
 	}
 
 	/**
-	 * BatchNorm2d, optionally followed by ReLU. In training mode it normalises with the batch
-	 * statistics, moves the running statistics (see the file comment) and counts the batch.
+	 * `batchconv` (BN → ReLU → conv) or, without ReLU, `batchconv0` (BN → 1×1 conv) at `prefix`
+	 * (BN at `.0`, conv at `.2` or `.1`). In training mode the BatchNorm uses the batch statistics,
+	 * moves its running statistics and counts the batch, as PyTorch's `train()` forward does.
 	 */
-	private bn(prefix: string, x: tf.Tensor4D, training: boolean, relu: boolean): tf.Tensor4D {
-		const gamma = this.p(`${prefix}.weight`) as tf.Tensor1D;
-		const beta = this.p(`${prefix}.bias`) as tf.Tensor1D;
-		const rm = this.buffers.get(`${prefix}.running_mean`)!;
-		const rv = this.buffers.get(`${prefix}.running_var`)!;
-		if (!training) {
-			const y = tf.batchNorm(x, rm as tf.Tensor1D, rv as tf.Tensor1D, beta, gamma, BN_EPS);
-			return relu ? tf.relu(y) : y;
-		}
-		const n = x.shape[0] * x.shape[1] * x.shape[2];
-		const m = this.bnMomentum;
-		const y = batchNormTrain(x, gamma, beta, relu, (mean, variance) => {
-			rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(mean, m)));
-			rv.assign(tf.add(tf.mul(rv, 1 - m), tf.mul(variance, (m * n) / Math.max(1, n - 1))));
+	private bnConv(prefix: string, x: tf.Tensor4D, training: boolean, relu: boolean): tf.Tensor4D {
+		const bn = `${prefix}.0`;
+		const conv = `${prefix}.${relu ? 2 : 1}`;
+		const gamma = this.p(`${bn}.weight`) as tf.Tensor1D;
+		const beta = this.p(`${bn}.bias`) as tf.Tensor1D;
+		const filter = this.p(`${conv}.weight`) as tf.Tensor4D;
+		const bias = this.p(`${conv}.bias`) as tf.Tensor1D;
+		const rm = this.buffers.get(`${bn}.running_mean`)!;
+		const rv = this.buffers.get(`${bn}.running_var`)!;
+		return tf.tidy(() => {
+			if (!training) {
+				const a = tf.batchNorm(x, rm as tf.Tensor1D, rv as tf.Tensor1D, beta, gamma, BN_EPS);
+				return tf.fused.conv2d({ x: relu ? tf.relu(a) : a, filter, bias, strides: 1, pad: filter.shape[0] === 1 ? 'valid' : 'same' });
+			}
+			const n = x.shape[0] * x.shape[1] * x.shape[2];
+			const m = this.bnMomentum;
+			const y = batchConvTrain(x, gamma, beta, filter, bias, relu, (mean, variance) => {
+				rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(mean, m)));
+				rv.assign(tf.add(tf.mul(rv, 1 - m), tf.mul(variance, (m * n) / Math.max(1, n - 1))));
+			});
+			this.batchesTracked.set(bn, (this.batchesTracked.get(bn) ?? 0n) + 1n);
+			return y;
 		});
-		this.batchesTracked.set(prefix, (this.batchesTracked.get(prefix) ?? 0n) + 1n);
-		return y;
-	}
-
-	private conv(prefix: string, x: tf.Tensor4D): tf.Tensor4D {
-		const w = this.p(`${prefix}.weight`) as tf.Tensor4D;
-		const b = this.p(`${prefix}.bias`) as tf.Tensor1D;
-		return tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: w.shape[0] === 1 ? 'valid' : 'same' });
 	}
 
 	/** batchconv: BN → ReLU → conv. */
 	private batchconv(prefix: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-		return this.conv(`${prefix}.2`, this.bn(`${prefix}.0`, x, training, true));
+		return this.bnConv(prefix, x, training, true);
 	}
 
 	/** batchconv0: BN → 1×1 conv. */
 	private batchconv0(prefix: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-		return this.conv(`${prefix}.1`, this.bn(`${prefix}.0`, x, training, false));
+		return this.bnConv(prefix, x, training, false);
 	}
 
 	/** batchconvstyle: (x + y) + full(style) broadcast, then batchconv. */
 	private batchconvStyle(prefix: string, style: tf.Tensor2D, x: tf.Tensor4D, training: boolean, y?: tf.Tensor4D): tf.Tensor4D {
-		const xy = y ? tf.add(x, y) : x;
-		const feat = tf.add(tf.matMul(style, this.p(`${prefix}.full.weight`) as tf.Tensor2D), this.p(`${prefix}.full.bias`));
-		const z = tf.add(xy, tf.reshape(feat, [feat.shape[0], 1, 1, feat.shape[1]])) as tf.Tensor4D;
-		return this.batchconv(`${prefix}.conv`, z, training);
+		return tf.tidy(() => {
+			const xy = y ? tf.add(x, y) : x;
+			const feat = tf.add(tf.matMul(style, this.p(`${prefix}.full.weight`) as tf.Tensor2D), this.p(`${prefix}.full.bias`)) as tf.Tensor2D;
+			const z = tf.add(xy, tf.reshape(feat, [feat.shape[0], 1, 1, feat.shape[1]])) as tf.Tensor4D;
+			return this.batchconv(`${prefix}.conv`, z, training);
+		});
 	}
 
 	private resdown(n: number, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
@@ -337,7 +364,10 @@ export class CpnetModel {
 		const xd: tf.Tensor4D[] = [];
 		let h = x;
 		for (let n = 0; n < depth; n++) {
-			if (n > 0) h = maxPool2x2(h);
+			if (n > 0) {
+				const prev = h;
+				h = tf.tidy(() => maxPool2x2(prev));
+			}
 			h = this.resdown(n, h, training);
 			xd.push(h);
 		}
@@ -346,7 +376,8 @@ export class CpnetModel {
 		const style = tf.div(s, tf.sqrt(tf.sum(tf.square(s), 1, true))) as tf.Tensor2D;
 		let u = this.resup(depth - 1, deepest, deepest, style, training);
 		for (let m = depth - 2; m >= 0; m--) {
-			u = this.resup(m, upsampleNearest2x(u), xd[m], style, training);
+			const up = tf.tidy(() => upsampleNearest2x(u));
+			u = this.resup(m, up, xd[m], style, training);
 		}
 		return { y: this.batchconv('output', u, training), style };
 	}

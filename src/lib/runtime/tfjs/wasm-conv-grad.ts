@@ -15,6 +15,11 @@
  *   channels swapped, padded by (k − 1 − pad), run by the backend's Conv2D; other strides keep
  *   tfjs' own kernel.
  * NHWC only (the layout tfjs and Mycol use), dilation 1.
+ *
+ * Also `Identity` (what `tf.clone` and gradient bookkeeping run): the wasm backend copies the data,
+ * where the CPU and WebGL backends share it by reference count. tfjs clones every tensor a
+ * gradient keeps, so on wasm training held two copies of each, and a CPnet batch ran out of
+ * wasm's 4 GiB. Here it shares the buffer, as the backend's own Reshape already does.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -61,7 +66,10 @@ export function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
 		const o = c * n * hw;
 		for (let q = 0, s = c; q < n * hw; q++, s += cin) xt[o + q] = xs[s];
 	}
-	const dy2 = run(wasmKernel('Reshape'), { x: dy }, backend, { shape: [p, cout] });
+	// A private copy of dy: BatchMatMul caches XNNPACK's packed copy of its right operand until that
+	// tensor is disposed, and dy itself lives until the whole backward pass ends.
+	const dy2 = backend.makeOutput([p, cout], 'float32');
+	heap(backend, dy2).set(heap(backend, dy));
 	const win = backend.makeOutput([cin, p], 'float32');
 	const out = backend.makeOutput([kh, kw, cin, cout], 'float32');
 	const matMul = wasmKernel('BatchMatMul');
@@ -151,26 +159,36 @@ function conv2dBackpropInputWasm(fallback: KernelFn) {
 	};
 }
 
+/** `Identity` sharing the input's buffer (reference counted), as tfjs' CPU backend does. */
+function identityShared(fallback: KernelFn) {
+	return (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
+		const { x } = args.inputs as { x: tf.TensorInfo };
+		if (x.dtype === 'string') return fallback(args) as tf.TensorInfo;
+		(args.backend as BackendWasm).incRef(x.dataId);
+		return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+	};
+}
+
+function replace(name: string, make: (original: KernelFn) => KernelFn): void {
+	const original = tf.getKernel(name, 'wasm');
+	if (!original) return;
+	tf.unregisterKernel(name, 'wasm');
+	tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc: make(original.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc });
+}
+
 let registered = false;
 
 /**
- * Register both kernels on the wasm backend (once). Call before the wasm backend runs a gradient;
+ * Register the training kernels on the wasm backend (once): Conv2DBackpropFilter, the faster
+ * Conv2DBackpropInput and the sharing Identity. Call before the wasm backend runs a gradient;
  * tfjs keeps the registrations for every later wasm backend instance.
  */
-export function registerWasmConvGrad(): void {
+export function registerWasmTrainingKernels(): void {
 	if (registered) return;
-	const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
 	if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
 		tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc });
 	}
-	if (original) {
-		tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-		tf.registerKernel({
-			kernelName: 'Conv2DBackpropInput',
-			backendName: 'wasm',
-			setupFunc: original.setupFunc,
-			kernelFunc: conv2dBackpropInputWasm(original.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc
-		});
-	}
+	replace('Conv2DBackpropInput', conv2dBackpropInputWasm);
+	replace('Identity', identityShared);
 	registered = true;
 }

@@ -13,7 +13,12 @@ import { deleteCell } from '$lib/core/labels/delete';
 import { fillAllHoles, fillCellHoles } from '$lib/core/labels/fill-holes';
 import { removeSmallCells } from '$lib/core/labels/remove-small';
 import { composeEdits } from '$lib/core/labels/edit';
-import type { Point } from '$lib/core/labels/rect';
+import type { Point, Rect } from '$lib/core/labels/rect';
+import { placeNewCell } from '$lib/core/labels/new-cell';
+import { isSamInstalled } from '$lib/runtime/sam-client';
+import { segmentWorker } from '$lib/runtime/segment-client';
+import { samBoxPrompt } from './sam-box';
+import { toWorkerSettings } from './segment-actions.svelte';
 import type { Labels } from '$lib/core/raster/types';
 import { history, touchedMask } from '$lib/store/history.svelte';
 import { session } from '$lib/store/session.svelte';
@@ -279,43 +284,46 @@ export function assignAll(): void {
 
 /* ------------------------------------------------------------------ box prompt */
 
+/** Add a predicted cell (0/1 mask over `rect`) under the current new-cell rule; one undo step. */
+async function addPredictedCell(mask: Uint8Array, rect: Rect, source: string): Promise<void> {
+	const t = target();
+	if (!t) return;
+	const e = placeNewCell(t.mask.labels, mask, rect, { mode: toolState.mode, nextId: maxId(t.mask.labels) + 1 });
+	applyAll(t.mask.labels, [e]);
+	const created = e.created.find((c) => c.from === 0);
+	if (commit(`box (${source}): new cell`, [e]) && created) {
+		toolState.selected = created.id;
+		toolState.message = `New cell ${created.id} from the box (${source}).`;
+	} else toolState.message = 'The cell in the box lies on existing cells only (new cells fill background only).';
+}
+
 /**
- * A box dragged around one cell becomes that cell. Without a SAM2 model, the loaded Cellpose model
- * runs on the box's region (see core/cellpose/box-prompt.ts); the cell is added under the
- * "new cells fill background only" / "replace" setting.
+ * A box dragged around one cell becomes that cell: SAM2 answers when a SAM2 model is installed,
+ * otherwise the loaded Cellpose model runs on the box's region (core/cellpose/box-prompt.ts).
  */
 export async function boxPrompt(a: Point, b: Point): Promise<void> {
 	const im = session.selected;
-	const model = session.model;
 	if (!im) return;
+	const box = { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x), y1: Math.max(a.y, b.y) };
+	if (await isSamInstalled()) {
+		toolState.message = 'Asking SAM2 for the cell in the box…';
+		const r = await samBoxPrompt(im.id, im.raster, box);
+		if (r === null) toolState.message = 'SAM2 found no cell in the box.';
+		else if ('error' in r) toolState.message = r.error;
+		else await addPredictedCell(r.mask, r.rect, 'SAM2');
+		return;
+	}
+	const model = session.model;
 	if (!model) {
 		toolState.message = 'No segmentation model is loaded yet.';
 		return;
 	}
-	const { segmentWorker } = await import('$lib/runtime/segment-client');
-	const { toWorkerSettings } = await import('./segment-actions.svelte');
 	const worker = segmentWorker();
 	const key = `${im.id}:${im.raster.width}x${im.raster.height}`;
 	toolState.message = 'Finding the cell in the box…';
 	if (!(await worker.hasImage(key))) await worker.setImage(key, im.raster);
-	const box = { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x), y1: Math.max(a.y, b.y) };
 	const r = await worker.box(model.id, key, box, toWorkerSettings(session.segmentation));
-	if (!r.ok) {
-		toolState.message = r.message;
-		return;
-	}
-	if (!r.found) {
-		toolState.message = 'No cell was found in the box.';
-		return;
-	}
-	const t = target();
-	if (!t) return;
-	const { placeNewCell } = await import('$lib/core/labels/new-cell');
-	const e = placeNewCell(t.mask.labels, r.mask, r.rect, { mode: toolState.mode, nextId: maxId(t.mask.labels) + 1 });
-	applyAll(t.mask.labels, [e]);
-	const created = e.created.find((c) => c.from === 0);
-	if (commit('box: new cell', [e]) && created) {
-		toolState.selected = created.id;
-		toolState.message = `New cell ${created.id} from the box.`;
-	} else toolState.message = 'The cell in the box lies on existing cells only (new cells fill background only).';
+	if (!r.ok) toolState.message = r.message;
+	else if (!r.found) toolState.message = 'No cell was found in the box.';
+	else await addPredictedCell(r.mask, r.rect, 'Cellpose');
 }

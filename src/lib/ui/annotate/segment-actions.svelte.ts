@@ -4,7 +4,7 @@
  */
 import { medianCellDiameter } from '$lib/core/cellpose/diameter';
 import { formatCount } from '$lib/core/formats/errors';
-import { backendLabel, type BackendInfo } from '$lib/runtime/ort-web';
+import { backendLabel, type BackendInfo } from '$lib/runtime/backend-info';
 import { calibrate, cancelSegmentation, runSegmentation, segmentWorker } from '$lib/runtime/segment-client';
 import type { SegmentSettings } from '$lib/runtime/segment-types';
 import { session } from '$lib/store/session.svelte';

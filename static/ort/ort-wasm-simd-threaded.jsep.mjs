@@ -1,0 +1,1 @@
+../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.mjs
