@@ -8,9 +8,6 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { CancelledError } from '../src/lib/core/cellpose/pipeline';
 import { parameterCount, type DenseNetConfig } from '../src/lib/core/classify/densenet';
 import { extractPatches, type PatchPreprocessing } from '../src/lib/core/classify/patches';
@@ -20,6 +17,7 @@ import { DEFAULT_CROP, type ClassifierMetadata, type PatchCrop } from '../src/li
 import { UserError } from '../src/lib/core/formats/errors';
 import type { Labels, Raster } from '../src/lib/core/raster/types';
 import { initTfjsBackend, type TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
+import { tfjsWasmPaths } from '../src/lib/runtime/app-base';
 import { classifyPatches, loadTfjsClassifier, loadTorchClassifier } from '../src/lib/runtime/tfjs/classifier-infer';
 import { CLASSIFIER_FILES, ClassifierTrainer, classifierFiles, torchStateDictBytes, type ClassifierFile, type EpochReport } from '../src/lib/runtime/tfjs/classifier-train';
 
@@ -115,7 +113,7 @@ function start(prefer: TfjsBackendName | 'auto' = 'auto'): Promise<TfjsBackendNa
 	if (!backend) {
 		backend = initTfjsBackend({
 			prefer,
-			wasmPaths: { 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl }
+			wasmPaths: tfjsWasmPaths()
 		});
 		backend.catch(() => (backend = null));
 	}

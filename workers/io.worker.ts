@@ -15,6 +15,8 @@ import { writeSessionZip } from '../src/lib/core/session/zip-writer';
 import { blobSource } from '../src/lib/core/session/zip-directory';
 import type { SessionData } from '../src/lib/core/session/schema';
 import { bundle, exportFiles, type ExportFormat, type ExportImage } from '../src/lib/core/formats/export-bundle';
+import { labelledPatches, type LabelledImage } from '../src/lib/core/classify/train/dataset';
+import type { PatchOptions } from '../src/lib/core/classify/patches';
 import { exampleSet } from '../src/lib/core/example/synthetic';
 import { measureCells } from '../src/lib/core/measure/descriptors';
 import { compareGroups, type CompareOptions, type GroupValues } from '../src/lib/core/measure/stats/compare';
@@ -132,6 +134,16 @@ const api: IoApi = {
 	exportMasks(format: ExportFormat, images: ExportImage[], zipName: string) {
 		const file = bundle(exportFiles(format, images), zipName);
 		return Comlink.transfer(file, [file.bytes.buffer as ArrayBuffer]);
+	},
+
+	patches(images: LabelledImage[], classNames: string[], opts: PatchOptions) {
+		try {
+			const p = labelledPatches(images, classNames, opts);
+			return Comlink.transfer({ ok: true as const, value: p }, [p.patches.buffer as ArrayBuffer, p.labels.buffer as ArrayBuffer]);
+		} catch (e) {
+			if (e instanceof UserError) return { ok: false as const, message: e.message };
+			throw e;
+		}
 	},
 
 	stats(raster: Raster) {

@@ -7,9 +7,6 @@
  * `{ ok: false, message }`; anything else is a bug and throws.
  */
 import * as Comlink from 'comlink';
-import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { UserError } from '../src/lib/core/formats/errors';
 import { readCellposeModel } from '../src/lib/core/cellpose/weights';
 import { trainConfig, type TrainConfig } from '../src/lib/core/cellpose/train/config';
@@ -18,6 +15,7 @@ import { validationSummary, type TrainingSummary } from '../src/lib/core/cellpos
 import { cpnetModuleVersions, readBatchesTracked } from '../src/lib/core/cellpose/train/state-dict';
 import { writeTorchStateDict } from '../src/lib/core/formats/torch-pth-writer';
 import { initTfjsBackend, type TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
+import { tfjsWasmPaths } from '../src/lib/runtime/app-base';
 import { CpnetModel } from '../src/lib/runtime/tfjs/cpnet-model';
 import { CellposeTrainer, modelFromCheckpoint, type TrainCheckpoint, type TrainResult } from '../src/lib/runtime/tfjs/train-loop';
 import type { TrainApi, TrainReply, TrainRunResult, TrainStartModel } from '../src/lib/runtime/train-types';
@@ -30,7 +28,7 @@ function init(prefer: TfjsBackendName | 'auto' = 'auto'): Promise<TfjsBackendNam
 	if (!backend) {
 		backend = initTfjsBackend({
 			prefer,
-			wasmPaths: { 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl }
+			wasmPaths: tfjsWasmPaths()
 		});
 		backend.catch(() => (backend = null));
 	}

@@ -3,6 +3,8 @@ import type { ChannelStats } from '$lib/core/raster/stats';
 import type { Labels, Raster } from '$lib/core/raster/types';
 import type { CellTable } from '$lib/core/measure/descriptors';
 import type { SessionData } from '$lib/core/session/schema';
+import type { LabelledImage, LabelledPatches } from '$lib/core/classify/train/dataset';
+import type { PatchOptions } from '$lib/core/classify/patches';
 import type { ExportFormat, ExportImage, ExportedFile } from '$lib/core/formats/export-bundle';
 import type { CompareOptions, Comparison, GroupValues } from '$lib/core/measure/stats/compare';
 
@@ -37,6 +39,8 @@ export type CompareReply = { ok: true; result: Comparison } | { ok: false; messa
 export type ReadSessionReply = { ok: true; data: SessionData; migratedFrom: number | null } | { ok: false; message: string };
 
 export interface IoApi {
+	/** One patch per labelled cell, for training a classifier. */
+	patches(images: LabelledImage[], classNames: string[], opts: PatchOptions): { ok: true; value: LabelledPatches } | { ok: false; message: string };
 	/** Masks in an export format (several files zipped into `zipName`). */
 	exportMasks(format: ExportFormat, images: ExportImage[], zipName: string): ExportedFile;
 	/** The session zip, streamed entry by entry (to a private disk file where possible). */

@@ -9,17 +9,12 @@ import type { CellposeNet } from '$lib/core/cellpose/pipeline';
 import type { PreparedModel } from '$lib/core/cellpose/model';
 
 import type { BackendInfo, WebBackend } from './backend-info';
+import { appBase } from './app-base';
 
 export type { BackendInfo, WebBackend };
 
 let configured = false;
 
-/** The app's root URL, from the worker's own address (…/_app/immutable/workers/x.js in a build). */
-function appBase(): string {
-	const here = (globalThis as { location?: Location }).location?.href ?? '';
-	const i = here.indexOf('/_app/');
-	return i >= 0 ? here.slice(0, i + 1) : new URL('/', here).href;
-}
 
 /** Threads for WASM: all cores up to 8 when SharedArrayBuffer is allowed. Set once, before any session. */
 function configureWasm(): number {

@@ -83,6 +83,8 @@ export interface ImageRecord {
 	mask: MaskRecord | null;
 	/** Class id of each classified cell (cell id → class id); unlisted cells are unlabelled. */
 	cellClasses: ReadonlyMap<number, string>;
+	/** The classifier's confidence in the class it gave a cell (absent for cells labelled by hand). */
+	classConfidence?: ReadonlyMap<number, number>;
 }
 
 /** A message about a file that did not load or did not pair, shown on the Data page. */

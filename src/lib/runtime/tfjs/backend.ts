@@ -24,9 +24,17 @@ export interface TfjsBackendOptions {
 
 const inNode = typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
-function hasWebGpu(): boolean {
-	const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-	return !inNode && !!nav?.gpu;
+/** A hardware WebGPU adapter: a software one (e.g. SwiftShader) trains far slower than WASM. */
+async function hasWebGpu(): Promise<boolean> {
+	const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+	if (inNode || !gpu) return false;
+	try {
+		const adapter = await gpu.requestAdapter();
+		const info = adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+		return !!adapter && !info?.isFallbackAdapter;
+	} catch {
+		return false;
+	}
 }
 
 async function tryBackend(name: TfjsBackendName, opts: TfjsBackendOptions): Promise<boolean> {
@@ -34,7 +42,7 @@ async function tryBackend(name: TfjsBackendName, opts: TfjsBackendOptions): Prom
 		if (name === 'cpu') {
 			registerCpuTrainingKernels();
 		} else if (name === 'webgpu') {
-			if (!hasWebGpu()) return false;
+			if (!(await hasWebGpu())) return false;
 			await import('@tensorflow/tfjs-backend-webgpu');
 		} else if (name === 'wasm') {
 			const wasm = await import('@tensorflow/tfjs-backend-wasm');

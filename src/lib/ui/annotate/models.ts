@@ -35,7 +35,12 @@ let next = 1;
 
 /** Add a user's `.pth`/`.onnx` file; throws an Error with the file's problem in a sentence. */
 export async function addModelFile(file: File): Promise<ModelEntry> {
-	const bytes = new Uint8Array(await file.arrayBuffer());
+	return addModelBytes(file.name, new Uint8Array(await file.arrayBuffer()));
+}
+
+/** Add model bytes (a file, or a model trained here) to the session and the model picker. */
+export async function addModelBytes(name: string, bytes: Uint8Array): Promise<ModelEntry> {
+	const file = { name };
 	const id = `user-${Date.now().toString(36)}-${next++}`;
 	const { model, sha256 } = await loadUserModel(id, file.name, bytes);
 	const entry: ModelEntry = {
