@@ -312,7 +312,8 @@ async function main(): Promise<void> {
 	writeFileSync(tif, writeTiff(tiledImage()));
 	const port = 4300 + (process.pid % 500);
 	const preview = await startPreview(port);
-	const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu'] });
+	// ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers at once instead of at the next GC.
+	const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu', '--enable-blink-features=ForceEagerMeasureMemory'] });
 	try {
 		const page = await browser.newPage();
 		await page.goto(`http://localhost:${port}/#/data`);

@@ -7,7 +7,8 @@
  * channels [0, 0].
  *
  * Run: `npx tsx bench/cellpose.bench.ts [--part NAME]` (parts: machine, net-node, net-wasm,
- * dynamics, segment-node; default all, in this process). Prints one JSON object. `npm run bench`
+ * net-wasm-2threads, dynamics, segment-node, segment-node-batch1; default the five without the
+ * variants, in this process). Prints one JSON object. `npm run bench`
  * runs each part in its own process, so each part's peak RSS is its own.
  */
 import { readFileSync } from 'node:fs';
@@ -170,8 +171,8 @@ async function partNet(backend: NodeOrtBackend, threads?: number): Promise<Recor
 }
 
 /** The built-in model's parameters as the app and `mycol segment` use them. */
-function appParams(model: PreparedModel): SegmentParams {
-	return { channels: [0, 0], diamMean: model.diamMean, diamLabels: model.diamLabels };
+function appParams(model: PreparedModel, batchSize?: number): SegmentParams {
+	return { channels: [0, 0], diamMean: model.diamMean, diamLabels: model.diamLabels, batchSize };
 }
 
 async function partDynamics(): Promise<Record<string, unknown>> {
@@ -200,8 +201,9 @@ async function partDynamics(): Promise<Record<string, unknown>> {
 	let t = now();
 	const inds: number[] = [];
 	const dPm = new Float32Array(2 * n);
+	const thr = Math.fround(p.cellprobThreshold);
 	for (let i = 0; i < n; i++) {
-		if (seg.cellprob[i] > 0) {
+		if (seg.cellprob[i] > thr) {
 			inds.push(i);
 			dPm[i] = seg.dP[i] / 5;
 			dPm[n + i] = seg.dP[n + i] / 5;
@@ -237,10 +239,10 @@ async function partDynamics(): Promise<Record<string, unknown>> {
 	};
 }
 
-async function partSegment(backend: NodeOrtBackend, runs: number): Promise<Record<string, unknown>> {
+async function partSegment(backend: NodeOrtBackend, runs: number, batchSize?: number): Promise<Record<string, unknown>> {
 	const { model, prepareMs } = prepareBuiltin();
 	const image = tiledImage();
-	const params = appParams(model);
+	const params = appParams(model, batchSize);
 	const est = estimateSegmentation(image.width, image.height, params);
 	const t0 = now();
 	const r = await nodeNet(model, backend);
@@ -261,6 +263,7 @@ async function partSegment(backend: NodeOrtBackend, runs: number): Promise<Recor
 	const mp = (image.width * image.height) / 1e6;
 	return {
 		backend: r.backend,
+		batchSize: resolveParams(params).batchSize,
 		image: `${image.width} × ${image.height} (demo01–04 tiled 2 × 2)`,
 		rescale: round(est.rescale, 4),
 		networkInput: `${est.resizedWidth} × ${est.resizedHeight}`,
@@ -287,12 +290,14 @@ const PARTS: Record<string, () => Promise<Record<string, unknown>>> = {
 	'net-wasm': () => partNet('wasm', 1),
 	'net-wasm-2threads': () => partNet('wasm', 2),
 	dynamics: partDynamics,
-	'segment-node': () => partSegment('node', 3)
+	'segment-node': () => partSegment('node', 3),
+	/** The same with one tile per network call: identical masks (onnxruntime's output does not depend on the batch), less memory. */
+	'segment-node-batch1': () => partSegment('node', 3, 1)
 };
 
 async function main(): Promise<void> {
 	const i = process.argv.indexOf('--part');
-	const names = i >= 0 ? [process.argv[i + 1]] : Object.keys(PARTS).filter((p) => p !== 'net-wasm-2threads');
+	const names = i >= 0 ? [process.argv[i + 1]] : Object.keys(PARTS).filter((p) => p !== 'net-wasm-2threads' && p !== 'segment-node-batch1');
 	const out: Record<string, unknown> = { benchmark: 'cellpose', node: process.version, loadavgStart: load() };
 	for (const name of names) {
 		const part = PARTS[name];

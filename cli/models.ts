@@ -112,33 +112,52 @@ export async function openNet(model: PreparedModel, options: { backend?: NodeOrt
 		throw new ModelError(model.name, `onnxruntime cannot load this network (${firstLine(e)})`);
 	}
 	const { io, tile } = model;
+	/** One call with exactly `n` tiles of the model's size. */
+	const call = async (x: Float32Array, n: number, th: number, tw: number) => {
+		try {
+			return await run(s, x, n, th, tw, io);
+		} catch (e) {
+			throw new ModelError(model.name, `the network failed on ${n} tile${n === 1 ? '' : 's'} of ${tw} × ${th} pixels (${firstLine(e)})`);
+		}
+	};
 	const net: CellposeNet = async (input, n, h, w) => {
 		const th = tile?.height ?? h;
 		const tw = tile?.width ?? w;
 		if (th < h || tw < w) {
 			throw new ModelError(model.name, `the model takes ${tw} × ${th} tiles, smaller than the ${w} × ${h} tiles needed here`);
 		}
-		if (model.batch !== null && model.batch !== n) {
-			throw new ModelError(model.name, `the model takes batches of exactly ${model.batch} tiles, not ${n}`);
+		if (th === h && tw === w && (model.batch === null || model.batch === n)) return call(input, n, h, w);
+		// A fixed tile size: zero-pad each tile at the bottom/right (as the app does); a fixed batch:
+		// run chunks of exactly that many tiles, the last one filled up with zero tiles.
+		const B = model.batch ?? n;
+		const tin = 2 * th * tw;
+		const tout = 3 * th * tw;
+		const y = new Float32Array(n * 3 * h * w);
+		let style: Float32Array | null = null;
+		for (let b0 = 0; b0 < n; b0 += B) {
+			const m = Math.min(B, n - b0);
+			let x: Float32Array;
+			if (th === h && tw === w && m === B) x = input.slice(b0 * tin, (b0 + m) * tin);
+			else {
+				x = new Float32Array(B * tin);
+				for (let p = 0; p < m * 2; p++) {
+					for (let r = 0; r < h; r++) x.set(input.subarray(((b0 * 2 + p) * h + r) * w, ((b0 * 2 + p) * h + r + 1) * w), (p * th + r) * tw);
+				}
+			}
+			const out = await call(x, B, th, tw);
+			if (out.y.length !== B * tout) {
+				throw new ModelError(model.name, `the network returned ${out.y.length} values for ${B} tiles of ${tw} × ${th}, not ${B * tout}`);
+			}
+			for (let p = 0; p < m * 3; p++) {
+				for (let r = 0; r < h; r++) y.set(out.y.subarray((p * th + r) * tw, (p * th + r) * tw + w), ((b0 * 3 + p) * h + r) * w);
+			}
+			if (out.style) {
+				const S = out.style.length / B;
+				style ??= new Float32Array(n * S);
+				style.set(out.style.subarray(0, m * S), b0 * S);
+			}
 		}
-		let x = input;
-		if (th !== h || tw !== w) {
-			x = new Float32Array(n * 2 * th * tw);
-			for (let b = 0; b < n * 2; b++) for (let y = 0; y < h; y++) x.set(input.subarray((b * h + y) * w, (b * h + y + 1) * w), (b * th + y) * tw);
-		}
-		let out;
-		try {
-			out = await run(s, x, n, th, tw, io);
-		} catch (e) {
-			throw new ModelError(model.name, `the network failed on ${n} tile${n === 1 ? '' : 's'} of ${tw} × ${th} pixels (${firstLine(e)})`);
-		}
-		let y = out.y;
-		if (th !== h || tw !== w) {
-			const full = y;
-			y = new Float32Array(n * 3 * h * w);
-			for (let b = 0; b < n * 3; b++) for (let r = 0; r < h; r++) y.set(full.subarray((b * th + r) * tw, (b * th + r) * tw + w), (b * h + r) * w);
-		}
-		return { y, style: out.style };
+		return { y, style };
 	};
 	return { net, backend: s.backend, release: () => releaseSession(s) };
 }

@@ -25,7 +25,9 @@ const BENCHMARKS = {
 	'cellpose.net-wasm-2threads': ['bench/cellpose.bench.ts', ['--part', 'net-wasm-2threads'], 600],
 	'cellpose.dynamics': ['bench/cellpose.bench.ts', ['--part', 'dynamics'], 600],
 	'cellpose.segment-node': ['bench/cellpose.bench.ts', ['--part', 'segment-node'], 900],
-	browser: ['bench/browser.bench.ts', [], 1800],
+	'cellpose.segment-node-batch1': ['bench/cellpose.bench.ts', ['--part', 'segment-node-batch1'], 900],
+	'browser.network': ['bench/browser.bench.ts', ['--part', 'network'], 1200],
+	'browser.app': ['bench/browser.bench.ts', ['--part', 'app'], 1800],
 	measure: ['bench/measure.bench.ts', [], 600],
 	viewer: ['bench/viewer.bench.ts', [], 600],
 	labels: ['bench/labels.bench.ts', [], 600]
@@ -81,9 +83,10 @@ const pick = (o, ...path) => path.reduce((v, k) => (v && typeof v === 'object' ?
 
 /** The issue's targets, from the collected numbers. */
 function summary(r) {
-	const py = pick(r, 'cellpose.segment-node', 'segment-node', 'python') ?? pick(r, 'browser', 'python');
+	const py = pick(r, 'cellpose.segment-node', 'segment-node', 'python') ?? pick(r, 'browser.app', 'python');
 	const nodeS = pick(r, 'cellpose.segment-node', 'segment-node', 'endToEndS');
-	const chromeS = pick(r, 'browser', 'endToEndS');
+	const chromeS = pick(r, 'browser.app', 'endToEndS');
+	const inPage = pick(r, 'browser.network', 'network', 'perTile') ?? [];
 	const dyn = pick(r, 'cellpose.dynamics', 'dynamics');
 	const net = pick(r, 'cellpose.net-node', 'net-node');
 	const wasm = pick(r, 'cellpose.net-wasm', 'net-wasm');
@@ -96,7 +99,7 @@ function summary(r) {
 	if (py && chromeS !== undefined) {
 		out.chromiumEndToEnd = {
 			seconds: chromeS,
-			backend: pick(r, 'browser', 'backend'),
+			backend: pick(r, 'browser.app', 'backend'),
 			pythonDenseS: py.endToEndDenseS,
 			ratio: round(chromeS / py.endToEndDenseS),
 			target: 'within 1.5× of Python',
@@ -114,9 +117,23 @@ function summary(r) {
 			wasm2ThreadsMsPerTile: wasm2?.msPerTile,
 			machineGemmGflops: gemm,
 			nodeFractionOfGemm: gemm ? round(net.gflops / gemm) : undefined,
+			chromium: inPage.map((t) => {
+				const ms = typeof t.msPerTileBatch1 === 'number' ? Math.min(t.msPerTileBatch1, t.msPerTileBatch8 ?? Infinity) : undefined;
+				const gflops = ms && net.gmacPerTile ? round((2 * net.gmacPerTile) / (ms / 1000), 1) : undefined;
+				return { bundle: t.bundle, ep: t.ep, threads: t.threads, msPerTile: ms, gflops, fractionOfGemm: gflops && gemm ? round(gflops / gemm) : undefined, skipped: t.skipped, error: t.error };
+			}),
 			note: 'GEMM = onnxruntime-node float32 MatMul 1024³ on this machine, the practical limit for the convolutions'
 		};
 	}
+	const b1 = pick(r, 'cellpose.segment-node-batch1', 'segment-node-batch1', 'endToEndS');
+	if (b1 !== undefined) out.nodeEndToEndBatch1 = { seconds: b1, note: 'one tile per network call instead of the app\'s 8: identical masks' };
+	out.peakMemoryMiB = {
+		nodeSegment: pick(r, 'cellpose.segment-node', 'peakRssMiB'),
+		nodeSegmentBatch1: pick(r, 'cellpose.segment-node-batch1', 'peakRssMiB'),
+		nodeDynamics: pick(r, 'cellpose.dynamics', 'peakRssMiB'),
+		chromiumBrowserProcesses: pick(r, 'browser.app', 'secondRun', 'peakBrowserRssMiB'),
+		chromiumPage: pick(r, 'browser.app', 'memory', 'measureUserAgentSpecificMemoryMiB')
+	};
 	return out;
 }
 

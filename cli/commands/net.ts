@@ -75,6 +75,9 @@ export const net: Command = {
 		if (f !== null && (h % f !== 0 || w % f !== 0)) {
 			throw new ParamError(inputPath, `the input is ${w} × ${h} pixels; this network needs a height and width that are multiples of ${f}`);
 		}
+		if (model.tile && (model.tile.height !== h || model.tile.width !== w)) {
+			throw new ParamError(inputPath, `the input is ${w} × ${h} pixels, but the model ${model.name} takes exactly ${model.tile.width} × ${model.tile.height}`);
+		}
 		const runner = await openNet(model, opts);
 		try {
 			const out = await runner.net(x.data, n, h, w);

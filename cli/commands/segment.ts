@@ -4,7 +4,7 @@
  * Defaults are the app's: the built-in model, channels [0, 0] (grey, the model card's and
  * Cellpose's CLI default) and Cellpose 3.1 `CellposeModel.eval`'s defaults for everything else.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ParamError, UserError } from '../../src/lib/core/formats/errors';
 import { decodeImageFile } from '../../src/lib/core/formats/image-file';
@@ -109,32 +109,33 @@ export const segment: Command = {
 
 		const model = resolveModel(stringOption(args, 'model') ?? DEFAULT_MODEL);
 		const m = model.prepared;
-		if (m.batch !== null && settings.batchSize !== undefined && settings.batchSize !== m.batch) {
-			throw new ParamError(undefined, `the model ${m.name} takes batches of exactly ${m.batch} tiles; leave out --batch-size or give ${m.batch}`);
-		}
 		const params: SegmentParams = {
 			...settings,
 			diamMean: m.diamMean,
 			diamLabels: m.diamLabels,
 			builtin: model.cellposeBuiltin,
+			// An ONNX file with a fixed tile size sets the tile size (bsize), as in the app.
 			bsize: m.tile?.height ?? 224,
-			batchSize: m.batch ?? settings.batchSize
+			batchSize: settings.batchSize ?? m.batch ?? undefined
 		};
 		resolveParams(params); // refuse bad settings before loading the network or reading images
 
+		if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new ParamError(outDir, 'the output is a file, not a folder');
 		try {
 			mkdirSync(outDir, { recursive: true });
 		} catch (e) {
 			throw new ParamError(outDir, `the output folder cannot be created (${(e as Error).message})`);
 		}
-		if (!statSync(outDir).isDirectory()) throw new ParamError(outDir, 'the output is a file, not a folder');
 
 		const runner = await openNet(m, opts);
 		let status = 0;
+		const stems = new Set<string>();
 		try {
 			for (const path of args.positional) {
 				const t0 = performance.now();
 				try {
+					if (stems.has(stem(path))) throw new ParamError(path, `an earlier image has the same name, so its ${stem(path)}_masks.tif would be overwritten; rename one of them`);
+					stems.add(stem(path));
 					const { bytes } = readInput(path);
 					const image = decodeImageFile(path, bytes);
 					const r = await segmentImage(image.raster, params, runner.net);

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeLabelFile } from '../../src/lib/core/formats/image-file';
 import { readNpy, writeNpy, type NpyArray } from '../../src/lib/core/formats/npy';
 import { ModelError } from '../../src/lib/core/formats/errors';
+import { GraphBuilder } from '../../src/lib/core/onnx/index';
 import { resolveModel } from '../../cli/models';
 import { python, root, shared, tempDir, type Result } from './run';
 
@@ -121,6 +122,86 @@ describe('mycol net', () => {
 		expect(noModel.status).toBe(1);
 		expect(noModel.stderr).toContain('give --model, --input and --out');
 		expect(existsSync(join(dir, 'y.npy'))).toBe(false);
+	});
+});
+
+/**
+ * An ONNX "Cellpose net" with a fixed batch of 2 and fixed 32 × 32 tiles: y = a 1×1 conv of x
+ * (weights below), style = the per-channel mean of x. Its output is easy to compute by hand.
+ */
+const FIXED_W = [0.5, -1, 2, 0.25, -0.75, 1.5];
+const FIXED_B = [0.1, -0.2, 0.3];
+function fixedOnnx(): Uint8Array {
+	const g = new GraphBuilder('fixed');
+	const x = g.input('x', [2, 2, 32, 32]);
+	const w = g.initializer('w', [3, 2, 1, 1], Float32Array.from(FIXED_W));
+	const b = g.initializer('b', [3], Float32Array.from(FIXED_B));
+	g.output(g.node('Conv', [x, w, b], ['y'])[0], [2, 3, 32, 32]);
+	const pooled = g.op('GlobalAveragePool', [x]);
+	g.output(g.node('Flatten', [pooled], ['style'])[0], [2, 2]);
+	return g.toBytes();
+}
+
+describe('mycol net with a fixed-size ONNX model', () => {
+	it('runs a batch of 3 through a model that takes exactly 2 tiles (the last call padded), as computed by hand', async () => {
+		const dir = tempDir();
+		writeFileSync(join(dir, 'fixed.onnx'), fixedOnnx());
+		const n = 3;
+		const P = 32 * 32;
+		const x = new Float32Array(n * 2 * P).map((_, i) => Math.sin(i * 0.37) * 2);
+		writeFileSync(join(dir, 'x.npy'), writeNpy('float32', [n, 2, 32, 32], x));
+		writeFileSync(join(dir, 'small.npy'), writeNpy('float32', [2, 16, 16], new Float32Array(512)));
+		const [r, small] = await Promise.all([
+			mycolAsync('net', '--model', join(dir, 'fixed.onnx'), '--input', join(dir, 'x.npy'), '--out', join(dir, 'y.npy'), '--style', join(dir, 's.npy')),
+			mycolAsync('net', '--model', join(dir, 'fixed.onnx'), '--input', join(dir, 'small.npy'), '--out', join(dir, 'y2.npy'))
+		]);
+		ok(r);
+		const y = npyFile(join(dir, 'y.npy'));
+		expect(y.shape).toEqual([n, 3, 32, 32]);
+		const style = npyFile(join(dir, 's.npy'));
+		expect(style.shape).toEqual([n, 2]);
+		const want = new Float32Array(n * 3 * P);
+		const wantStyle = new Float32Array(n * 2);
+		for (let t = 0; t < n; t++) {
+			for (let c = 0; c < 3; c++) {
+				for (let i = 0; i < P; i++) want[(t * 3 + c) * P + i] = FIXED_W[2 * c] * x[(t * 2) * P + i] + FIXED_W[2 * c + 1] * x[(t * 2 + 1) * P + i] + FIXED_B[c];
+			}
+			for (let c = 0; c < 2; c++) {
+				let sum = 0;
+				for (let i = 0; i < P; i++) sum += x[(t * 2 + c) * P + i];
+				wantStyle[t * 2 + c] = sum / P;
+			}
+		}
+		expect(maxAbs(y.data as Float32Array, want)).toBeLessThanOrEqual(1e-5);
+		expect(maxAbs(style.data as Float32Array, wantStyle)).toBeLessThanOrEqual(1e-5);
+		expect(small.status).toBe(1);
+		expect(small.stderr).toContain('small.npy: the input is 16 × 16 pixels, but the model fixed.onnx takes exactly 32 × 32');
+	});
+
+	it('segments with it: tiles of its size, batches of its size', async () => {
+		const dir = tempDir();
+		writeFileSync(join(dir, 'fixed.onnx'), fixedOnnx());
+		const r = await mycolAsync('segment', shared(`${FIX}pipeline/A_gray_uint16_image.npy`), '--model', join(dir, 'fixed.onnx'), '--out', dir, '--diameter', '30', '--save-flows');
+		expect(JSON.parse(ok(r).stdout)).toMatchObject({ cells: expect.any(Number) });
+		// rescale 1 (an ONNX file counts as trained at 30 px): the flows are the tile average of
+		// the 1×1 conv of the normalised image, i.e. the 1×1 conv itself (every tile agrees).
+		const dP = npyFile(join(dir, 'A_gray_uint16_image_dP.npy'));
+		expect(dP.shape).toEqual([2, 256, 256]);
+		const img = npyFile(shared(`${FIX}pipeline/A_gray_uint16_image.npy`)).data as Uint16Array;
+		const sorted = Float64Array.from(img).sort();
+		const pct = (q: number): number => {
+			const rank = (sorted.length - 1) * q;
+			const i = Math.floor(rank);
+			return sorted[i] + (sorted[Math.min(i + 1, sorted.length - 1)] - sorted[i]) * (rank - i);
+		};
+		const lo = pct(0.01);
+		const hi = pct(0.99);
+		let worst = 0;
+		for (let i = 0; i < img.length; i++) {
+			const v = (img[i] - lo) / (hi - lo);
+			worst = Math.max(worst, Math.abs((dP.data as Float32Array)[i] - (FIXED_W[0] * v + FIXED_B[0])));
+		}
+		expect(worst).toBeLessThanOrEqual(1e-4);
 	});
 });
 

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { readSessionZip } from '../../src/lib/core/session/zip-reader';
+import { buildRawZip, text, unzipEntries } from '../unit/session/raw-zip';
 import { addFiles, cell, openData, shared, tempDir } from './helpers';
 
 async function waitSaved(page: Page) {
@@ -83,14 +84,50 @@ test('a session zip restores exactly after the site data is cleared, and hostile
 	expect(b.manifest.images.map((i) => i.file.sha256)).toEqual(a.manifest.images.map((i) => i.file.sha256));
 
 	// Hostile files: each refused with a sentence, the session untouched.
+	const entries = unzipEntries(first);
+	const withManifest = (change: (m: Record<string, unknown>) => void) =>
+		entries.map((e) => {
+			if (e.name !== 'manifest.json') return e;
+			const m = JSON.parse(new TextDecoder().decode(e.data));
+			change(m);
+			return { ...e, data: text(JSON.stringify(m)) };
+		});
+	const image = entries.find((e) => e.name.startsWith('images/'))!;
 	const hostile: Record<string, Uint8Array> = {
 		'notes.zip': new TextEncoder().encode('not a zip at all'),
-		'cut.zip': first.subarray(0, Math.floor(first.length / 2))
+		'cut.zip': first.subarray(0, Math.floor(first.length / 2)),
+		'newer.zip': buildRawZip(withManifest((m) => (m.formatVersion = 99))),
+		'traversal.zip': buildRawZip([...entries, { name: '../evil.txt', data: text('x') }]),
+		'absolute.zip': buildRawZip([...entries, { name: '/etc/evil.txt', data: text('x') }]),
+		'duplicate.zip': buildRawZip([...entries, image]),
+		'tampered.zip': buildRawZip(entries.map((e) => (e === image ? { ...e, data: Uint8Array.from(e.data, (b, i) => (i === 200 ? b ^ 1 : b)) } : e))),
+		'bomb.zip': buildRawZip(entries.map((e) => (e === image ? { ...e, declaredSize: 5 * 2 ** 30 } : e)))
 	};
+	const said: string[] = [];
 	for (const [name, bytes] of Object.entries(hostile)) {
 		writeFileSync(join(dir, name), bytes);
 		await page.getByTestId('open-session').setInputFiles(join(dir, name));
-		await expect(page.locator('[data-testid="error-message"]').filter({ hasText: name })).toBeVisible();
+		const message = page.locator('[data-testid="error-message"]').filter({ hasText: name });
+		await expect(message).toBeVisible();
+		said.push(await message.innerText());
 		await expect(page.getByTestId('image-row')).toHaveCount(5);
 	}
+	// Each problem has its own sentence.
+	expect(new Set(said.map((m) => m.replace(/^\S+\.zip: /, ''))).size).toBe(said.length);
+});
+
+test("a hyperparameter CSV in the original app's format, dropped on the Data page, sets the parameters to its best row", async ({ page }) => {
+	const dir = tempDir();
+	// The columns the original app writes (pandas to_csv with index=False), sorted by AP, plus a worse row.
+	const csv = 'cellprob,flow_threshold,niter,min_size,ap_iou_0.5\n0.2,0.6,300,50,0.81\n0.0,0.4,0,15,0.62\n';
+	writeFileSync(join(dir, 'hyperparameter_search.csv'), csv);
+	await openData(page);
+	await page.getByTestId('file-input').setInputFiles(join(dir, 'hyperparameter_search.csv'));
+	await expect(page.getByTestId('info-message')).toContainText('the best (AP@0.5 0.810) is applied');
+	await page.getByTestId('load-example').click();
+	await page.getByRole('link', { name: 'Annotate' }).click();
+	await expect(page.getByLabel('Flow threshold')).toHaveValue('0.6');
+	await expect(page.getByLabel('Cell probability threshold')).toHaveValue('0.2');
+	await expect(page.getByLabel('Minimum size (px)')).toHaveValue('50');
+	await expect(page.getByLabel('Steps (niter)')).toHaveValue('300');
 });

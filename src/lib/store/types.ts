@@ -91,5 +91,5 @@ export interface ImageRecord {
 export interface FileMessage {
 	file: string;
 	text: string;
-	level: 'error' | 'warning';
+	level: 'error' | 'warning' | 'info';
 }

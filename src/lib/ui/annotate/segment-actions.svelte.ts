@@ -51,10 +51,20 @@ export function toWorkerSettings(s: SegmentationSettings): SegmentSettings {
 	};
 }
 
-/** The median diameter of the image's current cells, as Cellpose's size estimate would give. */
-export function diameterFromMask(im: ImageRecord): number | null {
+/**
+ * A cell diameter from the mask, as Cellpose's `utils.diameters` computes it: of the selected cell
+ * when there is one (draw a typical cell with the lasso: it stays selected), else the median over
+ * the image's cells.
+ */
+export function diameterFromMask(im: ImageRecord, selected = 0): number | null {
 	if (!im.mask || im.mask.cellCount === 0) return null;
-	return Math.round(medianCellDiameter(im.mask.labels.data) * 10) / 10;
+	const d = im.mask.labels.data;
+	if (selected) {
+		let n = 0;
+		for (let i = 0; i < d.length; i++) if (d[i] === selected) n++;
+		if (n > 0) return Math.round((Math.sqrt(n) / (Math.sqrt(Math.PI) / 2)) * 10) / 10;
+	}
+	return Math.round(medianCellDiameter(d) * 10) / 10;
 }
 
 async function ensureBackend(modelId: string): Promise<number> {

@@ -4,7 +4,8 @@
  * images already loaded.
  */
 import { attachMask } from '$lib/core/dataset/attach';
-import { fileStem, isReadableName, nameRole } from '$lib/core/dataset/pairing';
+import { fileExtension, fileStem, isReadableName, nameRole } from '$lib/core/dataset/pairing';
+import { applyHyperparameterCsv } from '$lib/ui/train/hyperparameters';
 import { decodeInWorker, ioWorker } from '$lib/runtime/io-client';
 import type { DecodeReply } from '$lib/runtime/io-types';
 import { session } from '$lib/store/session.svelte';
@@ -34,7 +35,14 @@ export async function loadFiles(given: GivenFile[]): Promise<FileMessage[]> {
 	const readable: GivenFile[] = [];
 	for (const f of given) {
 		const name = baseName(f.name);
-		if (isReadableName(name)) readable.push({ name, blob: f.blob });
+		if (fileExtension(name) === 'csv') {
+			// A hyperparameter CSV (the original app's hyperparameter_search.csv, or ours): apply its best row.
+			try {
+				messages.push({ file: name, level: 'info', text: applyHyperparameterCsv(name, await f.blob.text()).replace(`${name}: `, '') });
+			} catch (e) {
+				messages.push({ file: name, level: 'error', text: (e as Error).message.replace(`${name}: `, '') });
+			}
+		} else if (isReadableName(name)) readable.push({ name, blob: f.blob });
 		else messages.push({ file: name, level: 'warning', text: 'not an image or mask file Mycol reads (TIFF, PNG, JPEG, .npy); ignored' });
 	}
 	const suffixes = [...session.maskSuffixes];

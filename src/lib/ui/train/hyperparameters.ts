@@ -22,7 +22,12 @@ export function applySetting(s: AppliedSetting): void {
 
 /** Load a hyperparameter CSV: its best row (highest ap_iou_0.5) becomes the segmentation parameters. */
 export async function loadHyperparameterFile(file: File): Promise<string> {
-	const text = await file.text();
+	return applyHyperparameterCsv(file.name, await file.text());
+}
+
+/** Apply a hyperparameter CSV's best row; returns what was applied, or throws a sentence naming the file. */
+export function applyHyperparameterCsv(name: string, text: string): string {
+	const file = { name };
 	const current = JSON.parse(JSON.stringify(session.segmentation)) as JsonObject;
 	const { best, rows } = loadHyperparameterCsv(file.name, text, current);
 	applySetting({ diameter: best.diameter, cellprob: best.cellprob, flowThreshold: best.flowThreshold, niter: best.niter, minSize: best.minSize });
