@@ -21,13 +21,13 @@
  * `--model` also accepts a `model.json` file (metadata inside it, or `classifier.json` next to it)
  * and a PyTorch DenseNet checkpoint (`.pth`/`.pt`, spec B8).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { fileStem, nameRole, isReadableName } from '../src/lib/core/dataset/pairing';
 import { FormatError, LIMITS, ModelError, ParamError, formatCount } from '../src/lib/core/formats/errors';
 import { decodeImageFile, decodeLabelFile } from '../src/lib/core/formats/image-file';
 import type { Labels, Raster } from '../src/lib/core/raster/types';
+import { pairFolders } from './pairs';
 import { initTfjsBackend, type TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
 import { loadTfjsClassifier, loadTorchClassifier, type LoadedClassifier } from '../src/lib/runtime/tfjs/classifier-infer';
 import { CLASSIFIER_FILES, type ClassifierFile } from '../src/lib/runtime/tfjs/classifier-train';
@@ -145,48 +145,22 @@ export interface ImageWithMask {
 	labels: Labels;
 }
 
-function listDir(dir: string, what: string): string[] {
-	let st;
-	try {
-		st = statSync(dir);
-	} catch {
-		throw new FormatError(dir, `no such folder (the ${what} folder)`);
-	}
-	if (!st.isDirectory()) throw new FormatError(dir, `this is a file, not a folder; give the ${what} folder`);
-	return readdirSync(dir)
-		.filter((n) => isReadableName(n) && statSync(join(dir, n)).isFile())
-		.sort();
-}
-
 /**
  * Every image of `imagesDir` with its mask from `masksDir`, paired by name: the mask's stem is
  * the image's stem, or that plus a mask suffix (`_masks`, `_cp_masks`, `_seg`, `_labels`).
  * Images without a mask are left out and named in `missing`.
  */
 export function readImagesWithMasks(imagesDir: string, masksDir: string): { pairs: ImageWithMask[]; missing: string[] } {
-	const masks = new Map<string, string>();
-	for (const name of listDir(masksDir, 'masks')) {
-		const role = nameRole(name);
-		const earlier = masks.get(role.imageStem);
-		if (earlier && nameRole(earlier).maskSuffix !== null && role.maskSuffix === null) continue;
-		if (earlier && nameRole(earlier).maskSuffix !== null) {
-			throw new ParamError(masksDir, `two masks belong to the image "${role.imageStem}" (${earlier} and ${name}); keep one`);
-		}
-		masks.set(role.imageStem, name);
-	}
+	const all = pairFolders(imagesDir, masksDir);
+	const missing = all.filter((p) => p.mask === null).map((p) => basename(p.image));
 	const pairs: ImageWithMask[] = [];
-	const missing: string[] = [];
-	for (const name of listDir(imagesDir, 'images')) {
-		if (nameRole(name).maskSuffix !== null) continue; // a mask stored next to its image
-		const maskName = masks.get(fileStem(name));
-		if (!maskName) {
-			missing.push(name);
-			continue;
-		}
-		const image = decodeImageFile(name, readInput(join(imagesDir, name)).bytes).raster;
-		const labels = decodeLabelFile(maskName, readInput(join(masksDir, maskName)).bytes).labels;
+	for (const p of all) {
+		if (p.mask === null) continue;
+		const name = basename(p.image);
+		const image = decodeImageFile(name, readInput(p.image).bytes).raster;
+		const labels = decodeLabelFile(basename(p.mask), readInput(p.mask).bytes).labels;
 		if (labels.width !== image.width || labels.height !== image.height) {
-			throw new FormatError(join(masksDir, maskName), `the mask is ${labels.width} × ${labels.height} pixels but its image ${name} is ${image.width} × ${image.height}`);
+			throw new FormatError(p.mask, `the mask is ${labels.width} × ${labels.height} pixels but its image ${name} is ${image.width} × ${image.height}`);
 		}
 		pairs.push({ name, image, labels });
 	}

@@ -5,11 +5,8 @@
  * hyperparameter CSV (the original app's `hyperparameter_search.csv` columns plus `diameter`),
  * best row first, which the app and `loadHyperparameterCsv` read back and apply.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { FormatError, ParamError, UserError, formatCount } from '../../src/lib/core/formats/errors';
 import { decodeImageFile, decodeLabelFile } from '../../src/lib/core/formats/image-file';
-import { fileStem, isReadableName, nameRole } from '../../src/lib/core/dataset/pairing';
 import {
 	defaultSearchSpace,
 	originalSearchSpace,
@@ -27,6 +24,8 @@ import {
 import { checkKnown, numberOption, parseArgs, stringOption, type Parsed } from '../args';
 import type { Command } from '../command';
 import { readInput, writeOutput } from '../files';
+import { maskedPairs } from '../pairs';
+import { fileStem } from '../../src/lib/core/dataset/pairing';
 import { DEFAULT_MODEL, backendOptions, openNet, resolveModel } from '../models';
 import { parseChannels } from './segment';
 
@@ -60,50 +59,6 @@ function listOption(args: Parsed, name: string): number[] | undefined {
 		throw new ParamError(undefined, `the option --${name} must be numbers separated by commas, e.g. --${name} ${name === 'cellprob' ? '-1,0,1' : '0,15,30'}, not "${text}"`);
 	}
 	return values;
-}
-
-function listDir(dir: string, what: string): string[] {
-	let st;
-	try {
-		st = statSync(dir);
-	} catch {
-		throw new FormatError(dir, `no such folder (the ${what} folder)`);
-	}
-	if (!st.isDirectory()) throw new FormatError(dir, `this is a file, not a folder; give the ${what} folder`);
-	return readdirSync(dir)
-		.filter((n) => isReadableName(n) && statSync(join(dir, n)).isFile())
-		.sort();
-}
-
-/**
- * Images of `imagesDir` paired with the masks of `masksDir` by name: a mask's stem is the image's
- * stem, or that plus a mask suffix (`_masks`, `_cp_masks`, `_seg`, `_labels`). Images without a
- * mask are left out (reported on stderr).
- */
-function pairFiles(imagesDir: string, masksDir: string): { image: string; mask: string }[] {
-	const masks = new Map<string, string>();
-	for (const name of listDir(masksDir, 'masks')) {
-		const stem = nameRole(name).imageStem;
-		const earlier = masks.get(stem);
-		if (earlier && nameRole(earlier).maskSuffix !== null && nameRole(name).maskSuffix === null) continue;
-		if (earlier && nameRole(earlier).maskSuffix !== null) {
-			throw new ParamError(masksDir, `two masks belong to the image "${stem}" (${earlier} and ${name}); keep one`);
-		}
-		masks.set(stem, name);
-	}
-	const pairs: { image: string; mask: string }[] = [];
-	const missing: string[] = [];
-	for (const name of listDir(imagesDir, 'images')) {
-		if (nameRole(name).maskSuffix !== null) continue; // a mask stored next to its image
-		const mask = masks.get(fileStem(name));
-		if (mask) pairs.push({ image: join(imagesDir, name), mask: join(masksDir, mask) });
-		else missing.push(name);
-	}
-	if (missing.length > 0) console.error(`mycol search: no mask for ${missing.join(', ')} in ${masksDir}; left out`);
-	if (pairs.length === 0) {
-		throw new ParamError(masksDir, `no mask matches an image of ${imagesDir}; name each mask like its image, e.g. cells.tif → cells_masks.tif`);
-	}
-	return pairs;
 }
 
 const fmt = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : '–');
@@ -179,7 +134,7 @@ export const search: Command = {
 		};
 		const opts = backendOptions(stringOption(args, 'backend'), numberOption(args, 'threads'));
 
-		const pairs = pairFiles(imagesDir, masksDir);
+		const pairs = maskedPairs(imagesDir, masksDir, 'search');
 		const images: SearchImage[] = pairs.map(({ image, mask }) => {
 			const raster = decodeImageFile(image, readInput(image).bytes).raster;
 			const truth = decodeLabelFile(mask, readInput(mask).bytes).labels;

@@ -4,9 +4,9 @@
  * as a `.pth` that Python Cellpose loads (`CellposeModel(pretrained_model=…)`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { DEFAULT_MASK_SUFFIXES, isReadableName, nameRole, parseSuffixList } from '../../src/lib/core/dataset/pairing';
+import { DEFAULT_MASK_SUFFIXES, parseSuffixList } from '../../src/lib/core/dataset/pairing';
 import { FormatError, ModelError, ParamError } from '../../src/lib/core/formats/errors';
 import { openFile } from '../../src/lib/core/formats/open-file';
 import { readCellposeModel } from '../../src/lib/core/cellpose/weights';
@@ -15,13 +15,13 @@ import { prepareTrainingSet, type TrainingItem } from '../../src/lib/core/cellpo
 import { validationSummary, type TrainingSummary } from '../../src/lib/core/cellpose/train/history';
 import { cpnetModuleVersions, readBatchesTracked } from '../../src/lib/core/cellpose/train/state-dict';
 import { writeTorchStateDict } from '../../src/lib/core/formats/torch-pth-writer';
-import type { Labels } from '../../src/lib/core/raster/types';
 import { initTfjsBackend } from '../../src/lib/runtime/tfjs/backend';
 import { CpnetModel } from '../../src/lib/runtime/tfjs/cpnet-model';
 import { CellposeTrainer } from '../../src/lib/runtime/tfjs/train-loop';
 import { checkKnown, numberOption, parseArgs, stringOption } from '../args';
 import type { Command } from '../command';
 import { readInput, writeOutput } from '../files';
+import { pairFolders } from '../pairs';
 import { builtinModels, DEFAULT_MODEL, MODELS_DIR } from '../models';
 
 const USAGE = [
@@ -51,19 +51,6 @@ const USAGE = [
 	'',
 	'Progress goes to stderr, one line per epoch; stdout gets one JSON line at the end.'
 ].join('\n');
-
-/** The image or mask files of a folder (sorted by name). */
-function listFiles(dir: string, what: string): string[] {
-	let names: string[];
-	try {
-		if (!statSync(dir).isDirectory()) throw new FormatError(dir, `the ${what} folder is a file, not a folder`);
-		names = readdirSync(dir);
-	} catch (e) {
-		if (e instanceof FormatError) throw e;
-		throw new FormatError(dir, `the ${what} folder does not exist`);
-	}
-	return names.filter(isReadableName).sort();
-}
 
 /** The starting model's file: a path, or a built-in model checked against its manifest checksum. */
 function modelFile(given: string): { name: string; bytes: Uint8Array; archive: string } {
@@ -148,23 +135,13 @@ export const train: Command = {
 		const suffixText = stringOption(args, 'mask-suffixes');
 		const suffixes = suffixText ? parseSuffixList(suffixText) : [...DEFAULT_MASK_SUFFIXES];
 
-		// Images and their masks, paired by stem.
-		const masks = new Map<string, { name: string; labels: Labels }>();
-		for (const name of listFiles(masksDir, 'masks')) {
-			const role = nameRole(name, suffixes);
-			const { bytes } = readInput(join(masksDir, name));
-			const f = openFile(name, bytes, suffixes);
-			if (f.kind !== 'labels') continue;
-			masks.set(role.imageStem, { name, labels: f.labels });
-		}
+		// Images and their masks, paired by stem (images without a mask are skipped by the data step).
 		const items: TrainingItem[] = [];
-		for (const name of listFiles(imagesDir, 'images')) {
-			const role = nameRole(name, suffixes);
-			if (role.maskSuffix !== null) continue;
-			const { bytes } = readInput(join(imagesDir, name));
-			const f = openFile(name, bytes, suffixes);
+		for (const p of pairFolders(imagesDir, masksDir, suffixes)) {
+			const f = openFile(basename(p.image), readInput(p.image).bytes, suffixes);
 			if (f.kind !== 'image') continue;
-			items.push({ name, raster: f.raster, labels: masks.get(role.imageStem)?.labels ?? null });
+			const m = p.mask ? openFile(basename(p.mask), readInput(p.mask).bytes, suffixes) : null;
+			items.push({ name: basename(p.image), raster: f.raster, labels: m?.kind === 'labels' ? m.labels : null });
 		}
 		if (items.length === 0) throw new FormatError(imagesDir, 'the folder holds no images Mycol reads (TIFF, PNG, JPEG, .npy)');
 		const set = prepareTrainingSet(items, config);

@@ -91,7 +91,7 @@ describe('mycol train', () => {
 		expect(noOut.stderr).toContain('mycol train: give --images DIR, --masks DIR and --out MODEL.pth');
 		const badDir = mycol('train', '--images', join(dir, 'nope'), '--masks', shared(MASKS), '--out', join(dir, 'm.pth'));
 		expect(badDir.status).toBe(1);
-		expect(badDir.stderr).toContain('the images folder does not exist');
+		expect(badDir.stderr).toContain('nope: no such folder (the images folder)');
 		const badLr = mycol('train', '--images', shared(IMAGES), '--masks', shared(MASKS), '--out', join(dir, 'm.pth'), '--lr', '-1');
 		expect(badLr.stderr).toContain('the learning rate must be a number above 0');
 		const badModel = mycol('train', '--images', shared(IMAGES), '--masks', shared(MASKS), '--out', join(dir, 'm.pth'), '--model', 'cyto9');

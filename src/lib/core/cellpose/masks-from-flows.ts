@@ -5,8 +5,8 @@
  * otherwise (spec §4.6) the dynamics run at the network's size without hole filling, the labels are
  * resized nearest-neighbour to the original size, and holes and small masks are handled there.
  *
- * Kept as its own function so that the parameter search gives exactly the masks a segmentation
- * with the same settings gives (the search reruns this part on cached network output).
+ * `segment()` ends with it, and the parameter search reruns it on cached network output, so a
+ * searched setting gives exactly the masks segmenting with it gives.
  */
 import type { Labels } from '../raster/types';
 import { computeMasks, fillHolesAndRemoveSmallMasks, followFlows, getMasks, removeBadFlowMasks, truncatePositions } from './dynamics';
@@ -33,8 +33,7 @@ export interface NetworkFlows {
 /**
  * Cellpose 3.1 `resize_and_compute_masks` with `resize` (the `resample=False` path): masks at the
  * network's size without hole filling, nearest-neighbour resize to the original size, then
- * `fill_holes_and_remove_small_masks` there. (As in `segment()`, `getMasks` here runs without the
- * compat seed order.)
+ * `fill_holes_and_remove_small_masks` there.
  */
 function masksResized(f: NetworkFlows, H: number, W: number, p: FlowMaskParams): Labels {
 	const { dP, cellprob, flowHeight: h, flowWidth: w } = f;
@@ -54,7 +53,7 @@ function masksResized(f: NetworkFlows, H: number, W: number, p: FlowMaskParams):
 			}
 		}
 		const final = truncatePositions(followFlows(dPm, h, w, inds, p.niter), w);
-		const nMasks = getMasks(final, inds, h, w, p.maxSizeFraction, small);
+		const nMasks = getMasks(final, inds, h, w, p.maxSizeFraction, small, p.cellpose31Compat);
 		if (nMasks > 0 && p.flowThreshold > 0) removeBadFlowMasks(small, dP, h, w, p.flowThreshold);
 	}
 	const masks = h === H && w === W ? small : resizeNearest(small, h, w, H, W, new Uint32Array(H * W));

@@ -13,17 +13,10 @@
 import { LIMITS, ModelError, ParamError, formatCount } from '../formats/errors';
 import type { Labels, Raster } from '../raster/types';
 import { pairwiseSumF32, toNetworkChannels } from './channels';
-import {
-	computeMasks,
-	fillHolesAndRemoveSmallMasks,
-	followFlows,
-	getMasks,
-	removeBadFlowMasks,
-	truncatePositions
-} from './dynamics';
+import { masksFromFlows } from './masks-from-flows';
 import { normalizeImage } from './normalize';
 import { deriveNiter, deriveRescale, resolveParams, type CellposeParams, type ModelDiameters, type SegmentParams } from './params';
-import { resizeLinear, resizeNearest } from './resize';
+import { resizeLinear } from './resize';
 import { TileAverager, cutTile, makeTileGrid, padAxis, type PlacedImage, type TileGrid } from './tiles';
 
 /** The segmentation was cancelled through its AbortSignal. */
@@ -267,45 +260,6 @@ export async function runNetwork(
 }
 
 /**
- * Cellpose 3.1 `dynamics.resize_and_compute_masks` with `resize` (the `resample=False` path, spec
- * §4.6): masks at the network's size without hole filling, nearest-neighbour resize to the
- * original size, then `fill_holes_and_remove_small_masks` there.
- */
-function masksResized(
-	dP: Float32Array,
-	cellprob: Float32Array,
-	h: number,
-	w: number,
-	H: number,
-	W: number,
-	p: CellposeParams,
-	niter: number
-): Labels {
-	const n = h * w;
-	const small = new Uint32Array(n);
-	const thr = Math.fround(p.cellprobThreshold);
-	let count = 0;
-	for (let i = 0; i < n; i++) if (cellprob[i] > thr) count++;
-	if (count > 0) {
-		const inds = new Int32Array(count);
-		const dPm = new Float32Array(2 * n);
-		for (let i = 0, k = 0; i < n; i++) {
-			if (cellprob[i] > thr) {
-				inds[k++] = i;
-				dPm[i] = dP[i] / 5;
-				dPm[n + i] = dP[n + i] / 5;
-			}
-		}
-		const final = truncatePositions(followFlows(dPm, h, w, inds, niter), w);
-		const nMasks = getMasks(final, inds, h, w, p.maxSizeFraction, small);
-		if (nMasks > 0 && p.flowThreshold > 0) removeBadFlowMasks(small, dP, h, w, p.flowThreshold);
-	}
-	const masks = h === H && w === W ? small : resizeNearest(small, h, w, H, W, new Uint32Array(H * W));
-	fillHolesAndRemoveSmallMasks(masks, H, W, p.minSize, p.cellpose31Compat);
-	return { width: W, height: H, data: masks };
-}
-
-/**
  * Segment one 2-D image as Cellpose 3.1 `CellposeModel.eval` (channels, normalisation, rescale,
  * tiled network run with taper blending, optional augmentation, resize back, dynamics).
  * `params` are Cellpose's eval arguments (defaults as `CELLPOSE_DEFAULTS`) plus the model's
@@ -376,17 +330,14 @@ export async function segment(
 	onProgress?.({ stage: 'masks', tilesDone: grid.count, tilesTotal: grid.count });
 	const { niter, niterFloat } = deriveNiter(p, rescale);
 	t = now();
-	const masks =
-		fh === H && fw === W
-			? computeMasks(dP, cellprob, H, W, {
-					niter,
-					cellprobThreshold: p.cellprobThreshold,
-					flowThreshold: p.flowThreshold,
-					minSize: p.minSize,
-					maxSizeFraction: p.maxSizeFraction,
-					cellpose31Compat: p.cellpose31Compat
-				})
-			: masksResized(dP, cellprob, fh, fw, H, W, p, niter);
+	const masks = masksFromFlows({ dP, cellprob, flowHeight: fh, flowWidth: fw }, H, W, {
+		niter,
+		cellprobThreshold: p.cellprobThreshold,
+		flowThreshold: p.flowThreshold,
+		minSize: p.minSize,
+		maxSizeFraction: p.maxSizeFraction,
+		cellpose31Compat: p.cellpose31Compat
+	});
 	timings.masks = now() - t;
 	timings.total = now() - tStart;
 	onProgress?.({ stage: 'done', tilesDone: grid.count, tilesTotal: grid.count });
