@@ -28,7 +28,11 @@ export default defineConfig({
 	plugins: [crossOriginIsolation(), sveltekit()],
 	worker: { format: 'es' },
 	optimizeDeps: { exclude: ['onnxruntime-web'] },
-	build: { chunkSizeWarningLimit: 4096 },
+	build: {
+		chunkSizeWarningLimit: 4096,
+		// The bundler's timing report is noise on a slow machine; builds stay quiet unless something is wrong.
+		rolldownOptions: { checks: { bundlerTimings: false } }
+	},
 	test: {
 		include: ['tests/unit/**/*.test.ts'],
 		environment: 'node',
