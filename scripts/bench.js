@@ -30,7 +30,9 @@ const BENCHMARKS = {
 	'browser.app': ['bench/browser.bench.ts', ['--part', 'app'], 1800],
 	measure: ['bench/measure.bench.ts', [], 600],
 	viewer: ['bench/viewer.bench.ts', [], 600],
-	labels: ['bench/labels.bench.ts', [], 600]
+	labels: ['bench/labels.bench.ts', [], 600],
+	classify: ['bench/classify.bench.ts', [], 1800],
+	train: ['bench/train.bench.ts', [], 3600]
 };
 
 const round = (v, d = 2) => Math.round(v * 10 ** d) / 10 ** d;

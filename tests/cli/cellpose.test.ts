@@ -392,14 +392,16 @@ describe('mycol segment', () => {
 		expect(sample).toBe(Array.from(ours.data.filter((_, i) => i % 997 === 0)).join(','));
 	});
 
-	it('reports each unreadable image on stderr, segments the others, and exits 1', async () => {
+	it('reports each unreadable (or repeated) image on stderr, segments the others, and exits 1', async () => {
 		const dir = tempDir();
 		writeFileSync(join(dir, 'notes.tif'), 'not an image at all\n');
 		writeFileSync(join(dir, 'cut.npy'), readFileSync(shared(`${FIX}pipeline/A_gray_uint16_image.npy`)).subarray(0, 300));
-		const r = await mycolAsync('segment', join(dir, 'notes.tif'), join(dir, 'missing.tif'), join(dir, 'cut.npy'), shared(`${FIX}pipeline/A_gray_uint16_image.npy`), '--model', shared(`${FIX}net/cpnet_tiny.pth`), '--out', join(dir, 'out'));
+		const img = shared(`${FIX}pipeline/A_gray_uint16_image.npy`);
+		const r = await mycolAsync('segment', join(dir, 'notes.tif'), join(dir, 'missing.tif'), join(dir, 'cut.npy'), img, img, '--model', shared(`${FIX}net/cpnet_tiny.pth`), '--out', join(dir, 'out'));
 		expect(r.status).toBe(1);
 		const err = r.stderr.trim().split('\n');
-		expect(err).toHaveLength(3);
+		expect(err).toHaveLength(4);
+		expect(err[3]).toBe(`mycol segment: ${img}: an earlier image has the same name, so its A_gray_uint16_image_masks.tif would be overwritten; rename one of them`);
 		expect(err[0]).toBe(`mycol segment: ${join(dir, 'notes.tif')}: this is a text file, not an image; Mycol reads TIFF, PNG, JPEG and NumPy .npy images`);
 		expect(err[1]).toBe(`mycol segment: ${join(dir, 'missing.tif')}: no such file`);
 		expect(err[2]).toContain(`${join(dir, 'cut.npy')}: `);
