@@ -11,7 +11,12 @@
  * Also the network alone in a bare page (onnxruntime-web from node_modules), per 224² tile, for the
  * app's onnxruntime-web build (JSEP, WebGPU-capable), the WASM-only build and WebGPU.
  *
- * Run: `npx tsx bench/browser.bench.ts [--part network|app]` (the app part builds first when build/
+ * And fine-tuning in the app (`--part train`): the Train page trains the built-in model for 2 epochs
+ * on 20 synthetic 256² images with exact masks (the Node training benchmark's set), no validation,
+ * Cellpose's batch of 8; seconds per epoch as the page reports them (the mean of the 2 epochs, so
+ * the first epoch's kernel compilation is included).
+ *
+ * Run: `npx tsx bench/browser.bench.ts [--part network|app|train]` (the app part builds first when build/
  * is missing or older than the sources). Prints one JSON object.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +27,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { writeTiff } from '../src/lib/core/formats/tiff-writer';
+import { writeLabelTiff } from '../src/lib/core/formats/label-tiff';
+import { syntheticNuclei } from '../src/lib/core/example/synthetic';
 import { prepareCellposeModel } from '../src/lib/core/cellpose/model';
 import { tiledImage, PYTHON_ANCHOR } from './cellpose.bench';
 
@@ -295,18 +302,67 @@ async function networkInChromium(): Promise<Record<string, unknown>> {
 	return { perTile: results };
 }
 
+/** Fine-tuning in the built app: 20 synthetic 256² images, 2 epochs, batch 8, no validation. */
+async function trainInChromium(port: number): Promise<Record<string, unknown>> {
+	const dir = mkdtempSync(join(tmpdir(), 'mycol-bench-train-'));
+	const files: string[] = [];
+	for (let i = 0; i < 20; i++) {
+		// The same images as bench/train.bench.ts.
+		const e = syntheticNuclei(`bench${i}.tif`, 100 + i, 256, 256, 25, 11);
+		files.push(join(dir, `bench${i}.tif`), join(dir, `bench${i}_masks.tif`));
+		writeFileSync(files.at(-2)!, writeTiff(e.raster));
+		writeFileSync(files.at(-1)!, writeLabelTiff(e.labels));
+	}
+	const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--enable-unsafe-webgpu'] });
+	try {
+		const page = await browser.newPage();
+		await page.goto(`http://localhost:${port}/#/data`);
+		await page.getByRole('heading', { name: 'Images and masks' }).waitFor({ timeout: 60_000 });
+		await page.getByTestId('file-input').setInputFiles(files);
+		await page.waitForFunction(() => !document.body.textContent?.includes('Reading '), null, { timeout: 120_000 });
+		await page.getByRole('link', { name: 'Train' }).click();
+		await page.getByLabel('Epochs', { exact: true }).fill('2');
+		await page.getByLabel('Validation share', { exact: true }).fill('0');
+		const la = load();
+		const t0 = now();
+		await page.getByTestId('train-start').click();
+		const summary = page.getByTestId('train-summary');
+		await summary.waitFor({ state: 'visible', timeout: 1_500_000 });
+		const seconds = (now() - t0) / 1000;
+		const text = (await summary.innerText()).replace(/\s+/g, ' ').trim();
+		const perEpoch = Number(/\(([\d.]+) s per epoch/.exec(text)?.[1] ?? NaN);
+		const errors = await page.getByTestId('error-message').allInnerTexts();
+		return { images: 20, imageSize: 256, epochs: 2, batchSize: 8, secondsPerEpoch: perEpoch, wallSeconds: round(seconds, 1), summary: text, errors, loadavg: la };
+	} finally {
+		await browser.close();
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
 async function main(): Promise<void> {
 	const out: Record<string, unknown> = { benchmark: 'browser', chromium: CHROMIUM, loadavgStart: load() };
 	const i = process.argv.indexOf('--part');
 	const part = i >= 0 ? process.argv[i + 1] : 'all';
 	if (part === 'all' || part === 'network') out.network = await networkInChromium();
-	if (part !== 'all' && part !== 'network' && part !== 'app') throw new Error(`unknown part "${part}" (network, app)`);
+	if (part !== 'all' && part !== 'network' && part !== 'app' && part !== 'train') throw new Error(`unknown part "${part}" (network, app, train)`);
 	if (part === 'network') {
 		out.loadavg = load();
 		console.log(JSON.stringify(out));
 		return;
 	}
 	out.build = ensureBuild();
+	if (part === 'train') {
+		const port = 4300 + (process.pid % 500);
+		const preview = await startPreview(port);
+		try {
+			out.train = await trainInChromium(port);
+		} finally {
+			preview.kill();
+		}
+		out.loadavg = load();
+		console.log(JSON.stringify(out));
+		return;
+	}
 	const dir = mkdtempSync(join(tmpdir(), 'mycol-bench-'));
 	const tif = join(dir, 'demo01-04_tiled_1024.tif');
 	writeFileSync(tif, writeTiff(tiledImage()));

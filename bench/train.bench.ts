@@ -4,9 +4,8 @@
  * diameter), on tfjs' wasm backend (with our convolution-gradient kernels) and its JS cpu backend.
  *
  * Parts (`--part NAME`, default all):
- * - `wasm-full`: the built-in model (nbase [2, 32, 64, 128, 256]), one whole epoch, batch 4 —
- *   batch 8 at 224² does not fit wasm's 4 GiB heap in tfjs (the forward pass keeps every
- *   intermediate until the backward pass ends);
+ * - `wasm-full`: the built-in model (nbase [2, 32, 64, 128, 256]), one whole epoch, Cellpose's batch
+ *   of 8, which wasm runs in two passes of 4 (its heap stops at 4 GiB; `trainStep`);
  * - `wasm-tiny`, `cpu-tiny`: the `net/cpnet_tiny` fixture (nbase [2, 8, 16, 32, 64]), one epoch, batch 8;
  * - `cpu-full`: the built-in model on cpu is ~30× slower than wasm, so one batch-1 step at 112² is
  *   timed and scaled to an epoch by pixel count (marked `extrapolated`).
@@ -68,7 +67,7 @@ async function epoch(backend: TfjsBackendName, modelPath: string, batchSize: num
 	const loss = trainer.history[0]?.trainLoss ?? null;
 	trainer.dispose();
 	model.dispose();
-	return { backend, nbase: model.nbase, images: set.train.length, batchSize, bsize: 224, steps, secondsPerEpoch: round(seconds), secondsPerImage: round(seconds / set.train.length, 3), trainLoss: loss, extrapolated: false };
+	return { backend, nbase: model.nbase, images: set.train.length, batchSize, imagesPerPass: trainer.imagesPerPass, bsize: 224, steps, secondsPerEpoch: round(seconds), secondsPerImage: round(seconds / set.train.length, 3), trainLoss: loss, extrapolated: false };
 }
 
 /** One batch-1 step at 112² on cpu, scaled to an epoch of 20 images at 224² by pixel count. */
@@ -89,7 +88,7 @@ async function cpuFull() {
 }
 
 const PARTS: Record<string, () => Promise<unknown>> = {
-	'wasm-full': () => epoch('wasm', FULL, 4),
+	'wasm-full': () => epoch('wasm', FULL, 8),
 	'wasm-tiny': () => epoch('wasm', TINY, 8),
 	'cpu-tiny': () => epoch('cpu', TINY, 8),
 	'cpu-full': cpuFull

@@ -28,6 +28,7 @@ const BENCHMARKS = {
 	'cellpose.segment-node-batch1': ['bench/cellpose.bench.ts', ['--part', 'segment-node-batch1'], 900],
 	'browser.network': ['bench/browser.bench.ts', ['--part', 'network'], 1200],
 	'browser.app': ['bench/browser.bench.ts', ['--part', 'app'], 1800],
+	'browser.train': ['bench/browser.bench.ts', ['--part', 'train'], 1800],
 	measure: ['bench/measure.bench.ts', [], 600],
 	viewer: ['bench/viewer.bench.ts', [], 600],
 	labels: ['bench/labels.bench.ts', [], 600],
@@ -129,6 +130,18 @@ function summary(r) {
 	}
 	const b1 = pick(r, 'cellpose.segment-node-batch1', 'segment-node-batch1', 'endToEndS');
 	if (b1 !== undefined) out.nodeEndToEndBatch1 = { seconds: b1, note: 'one tile per network call instead of the app\'s 8: identical masks' };
+	const tr = r.train;
+	const chromeTrain = pick(r, 'browser.train', 'train');
+	if (tr || chromeTrain) {
+		out.cellposeTraining = {
+			images: '20 × 256², batch 8, built-in model',
+			nodeWasmSecondsPerEpoch: tr?.['wasm-full']?.secondsPerEpoch,
+			nodeCpuSecondsPerEpochExtrapolated: tr?.['cpu-full']?.secondsPerEpoch,
+			chromiumWasmSecondsPerEpoch: chromeTrain?.secondsPerEpoch
+		};
+	}
+	const cl = r.classify;
+	if (cl && !cl.error) out.classifier = cl.summary ?? cl;
 	out.peakMemoryMiB = {
 		nodeSegment: pick(r, 'cellpose.segment-node', 'peakRssMiB'),
 		nodeSegmentBatch1: pick(r, 'cellpose.segment-node-batch1', 'peakRssMiB'),

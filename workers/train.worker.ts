@@ -75,6 +75,7 @@ function summaryOf(): TrainingSummary {
 		skipped: set.skipped,
 		trainMasks: set.train.reduce((a, p) => a + p.masks, 0),
 		backend: 'unknown',
+		imagesPerPass: trainer.imagesPerPass,
 		epochsRun: epochs.length,
 		stopped: state.result?.stopped ?? false,
 		finalTrainLoss: epochs.at(-1)?.trainLoss ?? null,

@@ -39,7 +39,8 @@ const USAGE = [
 	'  --lr X              peak learning rate (0.005)',
 	'  --weight-decay X    weight decay (1e-5)',
 	'  --optimizer O       adamw or sgd (adamw; sgd uses momentum 0.9)',
-	'  --batch-size B      images per step (8)',
+	'  --batch-size B      images per step (8); on wasm a step runs in passes of 4 crops of 224²',
+		'                      (its memory stops at 4 GiB), adding the gradients before the one step',
 	'  --bsize S           side of the training crops, a multiple of 16 (224)',
 	'  --val-fraction F    share of the images held out for validation (0.2)',
 	'  --seed S            seed of the split, shuffling and augmentation (42)',
@@ -152,7 +153,7 @@ export const train: Command = {
 		const model = CpnetModel.fromWeights(weights, { bnMomentum: config.bnMomentum, batchesTracked: readBatchesTracked(start.name, start.bytes) });
 		const trainer = new CellposeTrainer(model, set, config);
 		process.stderr.write(
-			`mycol train: ${set.train.length} training and ${set.validation.length} validation images, ${config.nEpochs} epochs, ${config.optimizer}, lr ${config.learningRate}, backend ${backend}\n`
+			`mycol train: ${set.train.length} training and ${set.validation.length} validation images, ${config.nEpochs} epochs, ${config.optimizer}, lr ${config.learningRate}, backend ${backend}${trainer.imagesPerPass ? ` (batches of ${config.batchSize} in passes of ${trainer.imagesPerPass} images, for memory)` : ''}\n`
 		);
 		for (const s of set.skipped) process.stderr.write(`mycol train: skipped ${s.name}: ${s.reason}\n`);
 		const result = await trainer.run({
@@ -177,6 +178,7 @@ export const train: Command = {
 			skipped: set.skipped,
 			trainMasks: set.train.reduce((a, p) => a + p.masks, 0),
 			backend,
+			imagesPerPass: trainer.imagesPerPass,
 			epochsRun: result.epochs.length,
 			stopped: result.stopped,
 			finalTrainLoss: result.epochs.at(-1)?.trainLoss ?? null,

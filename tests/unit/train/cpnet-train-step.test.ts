@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CpnetModel, convWeightToTorch } from '../../../src/lib/runtime/tfjs/cpnet-model';
 import { CpnetOptimizer } from '../../../src/lib/runtime/tfjs/cpnet-optimizer';
 import { segmentationLossTf } from '../../../src/lib/runtime/tfjs/cpnet-loss';
-import { trainStep } from '../../../src/lib/runtime/tfjs/train-loop';
+import { trainStep, wasmMaxChunk } from '../../../src/lib/runtime/tfjs/train-loop';
 import { initTfjsBackend } from '../../../src/lib/runtime/tfjs/backend';
 import { nchwToNhwc, nhwcToNchw, stats, tinyInput, tinyTargets, tinyTensors, TINY_H, TINY_N, TINY_NBASE, TINY_W } from './tiny-cpnet';
 
@@ -123,6 +123,32 @@ for (const backend of ['cpu', 'wasm'] as const) {
 				model.dispose();
 				opt.dispose();
 				tf.dispose([x, t]);
+			}
+		});
+
+		it("a batch run in two passes (gradients added before the step) gives PyTorch's SGD weights when each pass has the batch's statistics", async () => {
+			// [a, b, a, b] in passes of 2: each pass sees exactly the BatchNorm statistics of PyTorch's
+			// batch [a, b], and the mean loss of [a, b, a, b] is that of [a, b]; so the two-pass step must
+			// land on PyTorch's weights. (Running statistics move once per pass, so they are not compared.)
+			await initTfjsBackend({ prefer: backend });
+			const model = makeModel();
+			const opt = new CpnetOptimizer('sgd', 1e-4, 0.9);
+			const [x1, t1] = batch();
+			const x = tf.concat([x1, x1]);
+			const t = tf.concat([t1, t1]);
+			try {
+				const losses = [trainStep(model, opt, x, t, 0.01, 2), trainStep(model, opt, x, t, 0.01, 2)];
+				losses.forEach((l, i) => expect(Math.abs(l - ref.sgd.losses[i]) / ref.sgd.losses[i]).toBeLessThan(5e-6));
+				const state = model.torchTensors();
+				for (const key of model.params.keys()) expectStats(stats(state.get(key)!.data), ref.sgd.state[key], `sgd ${key}`, backend === 'cpu' ? 1e-3 : 5e-3, 2e-6);
+				expect(model.batchesTracked.get('downsample.down.res_down_0.conv.conv_0.0')).toBe(BigInt(2 * ref.sgd.batches));
+				// The wasm limit: 4 crops of 224², 1 of 448² (four times the pixels).
+				expect(wasmMaxChunk(224)).toBe(4);
+				expect(wasmMaxChunk(448)).toBe(1);
+			} finally {
+				model.dispose();
+				opt.dispose();
+				tf.dispose([x, t, x1, t1]);
 			}
 		});
 

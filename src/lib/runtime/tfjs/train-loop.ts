@@ -106,26 +106,71 @@ export function toNhwc(x: Float32Array, n: number, c: number, h: number, w: numb
 	return out;
 }
 
-/** One optimiser step on an NHWC batch; returns the batch loss (before the step). */
-export function trainStep(model: CpnetModel, optimizer: CpnetOptimizer, x: tf.Tensor4D, target: tf.Tensor4D, lr: number): number {
-	const { value, grads } = tf.variableGrads(() => segmentationLossTf(model.forward(x, true).y, target), model.trainableVariables());
+/**
+ * Images per forward/backward pass on the wasm backend at `bsize`: tfjs keeps every activation of
+ * the forward pass until the backward pass ends, and wasm's heap stops at 4 GiB, where a full CPnet
+ * batch of 6 at 224² already aborts. 4 at 224² fits, and the need scales with the crop's area.
+ */
+export function wasmMaxChunk(bsize: number): number {
+	return Math.max(1, Math.floor(4 * (224 / bsize) ** 2));
+}
+
+/**
+ * One optimiser step on an NHWC batch; returns the batch loss (before the step). A batch larger
+ * than `maxChunk` runs as several forward/backward passes whose gradients add up, each weighted
+ * by its share of the batch, before the one step: the batch-mean loss and its gradient are
+ * Cellpose's, except that BatchNorm normalises each pass by its own statistics (and moves its
+ * running statistics once per pass).
+ */
+export function trainStep(model: CpnetModel, optimizer: CpnetOptimizer, x: tf.Tensor4D, target: tf.Tensor4D, lr: number, maxChunk = Infinity): number {
+	const n = x.shape[0];
+	const vars = model.trainableVariables();
+	if (n <= maxChunk) {
+		const { value, grads } = tf.variableGrads(() => segmentationLossTf(model.forward(x, true).y, target), vars);
+		try {
+			optimizer.apply(model.params, grads, lr);
+			return (value.dataSync() as Float32Array)[0];
+		} finally {
+			value.dispose();
+			tf.dispose(grads);
+		}
+	}
+	let total: tf.NamedTensorMap = {};
+	let loss = 0;
 	try {
-		optimizer.apply(model.params, grads, lr);
-		return (value.dataSync() as Float32Array)[0];
+		for (let s = 0; s < n; s += maxChunk) {
+			const m = Math.min(maxChunk, n - s);
+			const w = m / n;
+			const xs = tf.slice(x, [s, 0, 0, 0], [m, -1, -1, -1]);
+			const ts = tf.slice(target, [s, 0, 0, 0], [m, -1, -1, -1]);
+			const { value, grads } = tf.variableGrads(() => segmentationLossTf(model.forward(xs, true).y, ts), vars);
+			loss += (value.dataSync() as Float32Array)[0] * w;
+			const next: tf.NamedTensorMap = {};
+			for (const [k, g] of Object.entries(grads)) next[k] = tf.tidy(() => (total[k] ? tf.add(total[k], tf.mul(g, w)) : tf.mul(g, w)));
+			tf.dispose([xs, ts, value, grads, total]);
+			total = next;
+		}
+		optimizer.apply(model.params, total, lr);
+		return loss;
 	} finally {
-		value.dispose();
-		tf.dispose(grads);
+		tf.dispose(total);
 	}
 }
 
-/** The eval-mode loss of an NHWC batch. */
-export function evalLoss(model: CpnetModel, x: tf.Tensor4D, target: tf.Tensor4D): number {
-	const v = tf.tidy(() => segmentationLossTf(model.forward(x, false).y, target));
-	try {
-		return (v.dataSync() as Float32Array)[0];
-	} finally {
-		v.dispose();
+/** The eval-mode loss of an NHWC batch, in passes of at most `maxChunk` images (exact: eval mode has no batch statistics). */
+export function evalLoss(model: CpnetModel, x: tf.Tensor4D, target: tf.Tensor4D, maxChunk = Infinity): number {
+	const n = x.shape[0];
+	let loss = 0;
+	for (let s = 0; s < n; s += Math.min(n, maxChunk)) {
+		const m = Math.min(maxChunk, n - s);
+		const v = tf.tidy(() => segmentationLossTf(model.forward(m === n ? x : tf.slice(x, [s, 0, 0, 0], [m, -1, -1, -1]), false).y, m === n ? target : tf.slice(target, [s, 0, 0, 0], [m, -1, -1, -1])));
+		try {
+			loss += (v.dataSync() as Float32Array)[0] * (m / n);
+		} finally {
+			v.dispose();
+		}
 	}
+	return loss;
 }
 
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -150,6 +195,8 @@ export class CellposeTrainer {
 	readonly config: TrainConfig;
 	readonly schedule: Float64Array;
 	readonly optimizer: CpnetOptimizer;
+	/** Images per forward/backward pass (see `trainStep`): bounded on wasm by its 4 GiB heap. */
+	readonly maxChunk: number;
 	history: EpochRecord[] = [];
 	nextEpoch = 0;
 	seconds = 0;
@@ -165,6 +212,7 @@ export class CellposeTrainer {
 		this.config = config;
 		this.schedule = learningRateSchedule(config.learningRate, config.nEpochs);
 		this.optimizer = new CpnetOptimizer(config.optimizer, config.weightDecay, config.momentum);
+		this.maxChunk = tf.getBackend() === 'wasm' ? wasmMaxChunk(config.bsize) : Infinity;
 		model.bnMomentum = config.bnMomentum;
 		model.diamLabels = images.diamLabels;
 		if (resume) {
@@ -173,6 +221,11 @@ export class CellposeTrainer {
 			this.nextEpoch = resume.nextEpoch;
 			this.seconds = resume.seconds;
 		}
+	}
+
+	/** Images per pass when a batch is split to fit memory, or null when a batch runs in one pass. */
+	get imagesPerPass(): number | null {
+		return this.maxChunk < this.config.batchSize ? this.maxChunk : null;
 	}
 
 	private rescale(img: PreparedImage): number {
@@ -201,7 +254,7 @@ export class CellposeTrainer {
 			const imgs = order.slice(k, k + bs).map((i) => val[i]);
 			const [x, t] = this.batch(imgs, rand);
 			try {
-				sum += evalLoss(this.model, x, t) * imgs.length;
+				sum += evalLoss(this.model, x, t, this.maxChunk) * imgs.length;
 			} finally {
 				tf.dispose([x, t]);
 			}
@@ -231,7 +284,7 @@ export class CellposeTrainer {
 				const imgs = order.slice(k, k + bs).map((i) => train[i]);
 				const [x, t] = this.batch(imgs, rand);
 				try {
-					sum += trainStep(this.model, this.optimizer, x, t, lr) * imgs.length;
+					sum += trainStep(this.model, this.optimizer, x, t, lr, this.maxChunk) * imgs.length;
 				} finally {
 					tf.dispose([x, t]);
 				}

@@ -12,7 +12,7 @@ export function trainingReport(s: TrainingSummary, d: { base: ImageDiagnostics[]
 	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Mycol training report</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#1b2430}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:left}</style></head><body>
 <h1>Cellpose fine-tuning report</h1>
-<p>Started from <b>${esc(s.baseModel)}</b> (channels ${s.nbase.join('-')}), ${s.epochsRun} epochs on ${esc(s.backend)}${s.stopped ? ' (stopped early)' : ''}, ${Math.round(s.seconds)} s.
+<p>Started from <b>${esc(s.baseModel)}</b> (channels ${s.nbase.join('-')}), ${s.epochsRun} epochs on ${esc(s.backend)}${s.imagesPerPass ? ` (batches in passes of ${s.imagesPerPass} images, for memory)` : ''}${s.stopped ? ' (stopped early)' : ''}, ${Math.round(s.seconds)} s.
 Training images: ${s.trainImages.map(esc).join(', ') || 'none'}. Validation images: ${s.validationImages.map(esc).join(', ') || 'none'}.
 Training cells: ${s.trainMasks}. Cell diameter written into the model (diam_labels): ${s.diamLabels.toFixed(2)} px.</p>
 <h2>Settings</h2><pre>${esc(JSON.stringify(s.config, null, 2))}</pre>

@@ -35,6 +35,8 @@ export interface TrainingSummary {
 	/** Masks over the training images. */
 	trainMasks: number;
 	backend: string;
+	/** Images per forward/backward pass when a batch is split to fit memory (wasm), else null. */
+	imagesPerPass: number | null;
 	epochsRun: number;
 	/** True when the run was stopped before its last epoch. */
 	stopped: boolean;
