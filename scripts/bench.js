@@ -33,7 +33,8 @@ const BENCHMARKS = {
 	viewer: ['bench/viewer.bench.ts', [], 600],
 	labels: ['bench/labels.bench.ts', [], 600],
 	classify: ['bench/classify.bench.ts', [], 1800],
-	train: ['bench/train.bench.ts', [], 3600]
+	train: ['bench/train.bench.ts', [], 3600],
+	finetune: ['bench/finetune.bench.ts', [], 5400]
 };
 
 const round = (v, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
@@ -139,6 +140,14 @@ function summary(r) {
 			nodeCpuSecondsPerEpochExtrapolated: tr?.['cpu-full']?.secondsPerEpoch,
 			chromiumWasmSecondsPerEpoch: chromeTrain?.secondsPerEpoch
 		};
+	}
+	const ft = r.finetune;
+	if (ft && !ft.error) {
+		out.fineTuning = {};
+		for (const part of ['nuclei', 'bacteria', 'fungal']) {
+			if (!ft[part]) continue;
+			out.fineTuning[part] = { heldImages: ft[part].heldImages, heldCells: ft[part].heldCells, apBefore: ft[part].before.ap, apBaseAtNewDiameter: ft[part].baseAtNewDiameter.ap, apAfter: ft[part].after.ap, improved: ft[part].after.ap[0] > ft[part].before.ap[0] };
+		}
 	}
 	const cl = r.classify;
 	if (cl && !cl.error) out.classifier = cl.summary ?? cl;
