@@ -322,7 +322,7 @@ async function trainInChromium(port: number): Promise<Record<string, unknown>> {
 		await page.waitForFunction(() => !document.body.textContent?.includes('Reading '), null, { timeout: 120_000 });
 		await page.getByRole('link', { name: 'Train' }).click();
 		await page.getByLabel('Epochs', { exact: true }).fill('2');
-		await page.getByLabel('Validation share', { exact: true }).fill('0');
+		await page.getByLabel('Validation share', { exact: true }).first().fill('0');
 		const la = load();
 		const t0 = now();
 		await page.getByTestId('train-start').click();

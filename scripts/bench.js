@@ -1,12 +1,13 @@
 // `npm run bench`: every benchmark in its own process (so each one's peak memory is its own), their
 // JSON collected into bench/results/latest.json (git-ignored) with the load average around each,
 // and a summary against the targets of the Cellpose issue (Python Cellpose 3.1 on CPU as anchor).
+// `node scripts/bench.js NAME…` reruns some and keeps the other results of the last run.
 //
 // The machine may be shared: before each benchmark we wait (up to BENCH_QUIET_WAIT_S, default 120 s)
 // for the 1-minute load average to drop under BENCH_QUIET_LOAD (default 1.0), and a benchmark whose
-// load was high is run again once (BENCH_RERUNS, default 1). `node scripts/bench.js NAME…` runs some.
+// load was high is run again once (BENCH_RERUNS, default 1).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gitVersion, root } from './ensure.js';
@@ -168,10 +169,14 @@ for (const n of names) {
 		process.exit(2);
 	}
 }
-const results = {};
+// A subset run updates those benchmarks in latest.json and keeps the others' last results.
+const dir = join(root, 'bench/results');
+const latest = join(dir, 'latest.json');
+const subset = process.argv.slice(2).length > 0;
+const results = subset && existsSync(latest) ? (JSON.parse(readFileSync(latest, 'utf8')).results ?? {}) : {};
 const started = new Date();
 const loadStart = load();
-for (const n of names) results[n] = await runOne(n);
+for (const n of names) results[n] = { ...(await runOne(n)), ranAt: new Date().toISOString() };
 const report = {
 	date: started.toISOString(),
 	git: gitVersion(),
@@ -184,7 +189,6 @@ const report = {
 	summary: summary(results),
 	results
 };
-const dir = join(root, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(latest, JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify(report, null, 2));
