@@ -2,7 +2,9 @@
  * Benchmark of the label-editing operations on a 4096 × 4096 label image with ~10,000 cells (a
  * 102 × 102 grid of 40-px tiles, discs of radius 12–18 px with jittered centres, every tenth with
  * a 3 × 3 hole). Each sample is one operation plus `applyEdit` (what the UI does per mouse event);
- * the image is restored with `revertEdit` between samples (not timed). Run:
+ * the image is restored with `revertEdit` between samples (not timed). "FullScan" rows scan the
+ * whole image (as before the cell index); "AsTheAppDoes" rows give no hint, so the cell index
+ * (core/labels/cell-index.ts, built once: `cellIndexBuildMs`) bounds the scan. Run:
  * `npx tsx bench/labels.bench.ts`. Prints one JSON object with p50/p95 in milliseconds.
  */
 import {
@@ -10,12 +12,14 @@ import {
 	applyEdit,
 	applyEdits,
 	cellInfo,
+	cellRect,
 	deleteCell,
 	drawPolygonCell,
 	editBytes,
 	eraseStroke,
 	fillAllHoles,
 	fillCellHoles,
+	fullRect,
 	mergeCells,
 	paintNewCell,
 	paintStroke,
@@ -134,8 +138,18 @@ const result = {
 	}),
 	mergeTwoCellsFullScan: bench(30, (k) => {
 		const a = cellAtTile(k);
+		return mergeCells(labels, [a.id, a.id % perRow === 0 ? a.id - 1 : a.id + 1], { within: fullRect(W, H) });
+	}),
+	cellIndexBuildMs: (() => {
+		const t0 = performance.now();
+		cellRect(labels, 1);
+		return Number((performance.now() - t0).toFixed(1));
+	})(),
+	mergeTwoCellsAsTheAppDoes: bench(runs, (k) => {
+		const a = cellAtTile(k);
 		return mergeCells(labels, [a.id, a.id % perRow === 0 ? a.id - 1 : a.id + 1]);
 	}),
+	deleteCellAsTheAppDoes: bench(runs, (k) => deleteCell(labels, cellAtTile(k).id)),
 	splitCell: bench(runs, (k) => {
 		const c = cellAtTile(k);
 		const p = centre(c);
@@ -152,6 +166,16 @@ const result = {
 	selectAtFullScan: (() => {
 		const t: number[] = [];
 		for (let k = 0; k < 30; k++) {
+			const p = centre(cellAtTile(k));
+			const t0 = performance.now();
+			selectAt(labels, p.x, p.y, fullRect(W, H));
+			t.push(performance.now() - t0);
+		}
+		return { p50: pct(t, 0.5), p95: pct(t, 0.95) };
+	})(),
+	selectAtAsTheAppDoes: (() => {
+		const t: number[] = [];
+		for (let k = 0; k < runs; k++) {
 			const p = centre(cellAtTile(k));
 			const t0 = performance.now();
 			selectAt(labels, p.x, p.y);

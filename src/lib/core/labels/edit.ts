@@ -11,6 +11,7 @@
  */
 import type { Labels } from '../raster/types';
 import { EMPTY_RECT, isEmptyRect, rectArea, rectContainsRect, fullRect, unionRect, type Rect } from './rect';
+import { noteWrite } from './cell-index';
 
 /** An id an edit brought into being: a new cell (`from` 0) or a piece cut off cell `from`. */
 export interface CreatedId {
@@ -74,6 +75,7 @@ function writePatch(labels: Labels, rect: Rect, patch: Uint32Array, unless: Uint
 		let i = (rect.y0 + y) * W + rect.x0;
 		for (let x = 0; x < w; x++, k++, i++) if (patch[k] !== unless[k]) d[i] = patch[k];
 	}
+	noteWrite(labels, rect, patch, unless);
 }
 
 function checkEdit(labels: Labels, e: Edit, what: string): void {

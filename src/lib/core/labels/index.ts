@@ -3,6 +3,7 @@ export * from './rect';
 export * from './edit';
 export * from './components';
 export * from './select';
+export { cellRect } from './cell-index';
 export * from './paint';
 export * from './polygon';
 export * from './new-cell';

@@ -5,6 +5,7 @@
 import { labelBoxes, maxLabelOf } from '../cellpose/labels-util';
 import type { Labels } from '../raster/types';
 import { clipRect, fullRect, type Rect } from './rect';
+import { cellRect, cellsRect } from './cell-index';
 
 export interface CellInfo {
 	id: number;
@@ -32,7 +33,7 @@ export function idAt(labels: Labels, x: number, y: number): number {
  */
 export function cellInfo(labels: Labels, id: number, within?: Rect): CellInfo | null {
 	if (id === 0) return null;
-	const r = clipRect(within ?? fullRect(labels.width, labels.height), labels.width, labels.height);
+	const r = clipRect(within ?? cellRect(labels, id) ?? fullRect(labels.width, labels.height), labels.width, labels.height);
 	const W = labels.width;
 	const d = labels.data;
 	let area = 0;
@@ -68,7 +69,7 @@ export function selectAt(labels: Labels, x: number, y: number, within?: Rect): C
  * id, empty (`x1 ≤ x0`) for ids with no pixels there.
  */
 export function cellBoxes(labels: Labels, ids: readonly number[], within?: Rect): Map<number, CellInfo> {
-	const r = clipRect(within ?? fullRect(labels.width, labels.height), labels.width, labels.height);
+	const r = clipRect(within ?? cellsRect(labels, ids) ?? fullRect(labels.width, labels.height), labels.width, labels.height);
 	const W = labels.width;
 	const d = labels.data;
 	const idx = new Map<number, number>();

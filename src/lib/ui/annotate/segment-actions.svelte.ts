@@ -4,6 +4,7 @@
  */
 import { medianCellDiameter } from '$lib/core/cellpose/diameter';
 import { formatCount } from '$lib/core/formats/errors';
+import { cellInfo } from '$lib/core/labels/select';
 import { backendLabel, type BackendInfo } from '$lib/runtime/backend-info';
 import { calibrate, cancelSegmentation, runSegmentation, segmentWorker } from '$lib/runtime/segment-client';
 import type { SegmentSettings } from '$lib/runtime/segment-types';
@@ -60,8 +61,7 @@ export function diameterFromMask(im: ImageRecord, selected = 0): number | null {
 	if (!im.mask || im.mask.cellCount === 0) return null;
 	const d = im.mask.labels.data;
 	if (selected) {
-		let n = 0;
-		for (let i = 0; i < d.length; i++) if (d[i] === selected) n++;
+		const n = cellInfo(im.mask.labels, selected)?.area ?? 0;
 		if (n > 0) return Math.round((Math.sqrt(n) / (Math.sqrt(Math.PI) / 2)) * 10) / 10;
 	}
 	return Math.round(medianCellDiameter(d) * 10) / 10;
