@@ -1,10 +1,13 @@
 /**
  * Viewer frame time on a 4096 × 4096 16-bit image with ~40,000 labelled cells: one full redraw of
  * a 1600 × 1000 canvas (the work of one pan or zoom frame) at fit, 1:1 and 8× zoom, with and without
- * the overlay, and a contrast change (lookup table rebuilt). Run: `npx tsx bench/viewer.bench.ts`.
+ * the overlay, and a contrast change (lookup table rebuilt); and the frame of one edit as the
+ * Annotate page draws it: a brush dab (paint + apply) and the redraw of the canvas pixels its dirty
+ * rect covers, at fit and 1:1. Run: `npx tsx bench/viewer.bench.ts`.
  * Prints one JSON object. Target: well under 16 ms per frame.
  */
-import { ViewRenderer, type DisplaySettings } from '../src/lib/ui/viewer/render';
+import { ViewRenderer, canvasRectOf, type DisplaySettings } from '../src/lib/ui/viewer/render';
+import { applyEdit, paintStroke, revertEdit } from '../src/lib/core/labels/index';
 import { fitView, type View } from '../src/lib/ui/viewer/view';
 import type { Raster } from '../src/lib/core/raster/types';
 
@@ -47,6 +50,27 @@ function frameMs(view: View, settings: DisplaySettings, runs = 15): { median: nu
 	return { median: +t[t.length >> 1].toFixed(2), p95: +t[Math.floor(t.length * 0.95)].toFixed(2) };
 }
 
+/** One brush dab (radius 6) into a cell near the view's centre, then the clipped redraw; p50/p95 over `runs`. */
+function editFrameMs(view: View, runs = 200): { p50: number; p95: number } {
+	const lab = { width: W, height: H, data: labels };
+	renderer.render(out, cw, ch, raster, labels, view, display(true));
+	const t: number[] = [];
+	for (let i = 0; i < runs; i++) {
+		const cx = Math.floor((cw / 2 - view.x) / view.scale / 32) * 32 + 16 + (i % 7) * 32;
+		const cy = Math.floor((ch / 2 - view.y) / view.scale / 32) * 32 + 16 + ((i >> 3) % 5) * 32;
+		const id = labels[cy * W + cx];
+		const t0 = performance.now();
+		const e = paintStroke(lab, [{ x: cx + 12, y: cy }], 6, id, { nextId: 1 << 20 });
+		applyEdit(lab, e);
+		const c = canvasRectOf(e.rect, view, cw, ch);
+		renderer.render(out, cw, ch, raster, labels, view, display(true), c);
+		t.push(performance.now() - t0);
+		revertEdit(lab, e);
+	}
+	t.sort((a, b) => a - b);
+	return { p50: +t[t.length >> 1].toFixed(3), p95: +t[Math.floor(t.length * 0.95)].toFixed(3) };
+}
+
 const fit = fitView(W, H, cw, ch);
 let contrast = 0;
 const t0 = performance.now();
@@ -64,6 +88,7 @@ console.log(
 			oneToOneOverlay: frameMs({ scale: 1, x: -1000, y: -1000 }, display(true)),
 			zoom8Overlay: frameMs({ scale: 8, x: -10000, y: -10000 }, display(true))
 		},
-		contrastChangeFrameMs: +contrastMs.toFixed(2)
+		contrastChangeFrameMs: +contrastMs.toFixed(2),
+		editFrameMs: { fit: editFrameMs(fit), oneToOne: editFrameMs({ scale: 1, x: -1000, y: -1000 }) }
 	})
 );

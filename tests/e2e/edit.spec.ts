@@ -27,6 +27,22 @@ async function click(page: Page, x: number, y: number) {
 	await page.mouse.click(s.x, s.y);
 }
 
+/** The viewer canvas's pixels, as a string to compare (after the next animation frame). */
+async function canvasPixels(page: Page): Promise<string> {
+	return page.evaluate(async () => {
+		await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		const c = document.querySelector('[data-testid="viewer-canvas"]') as HTMLCanvasElement;
+		const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+		let h = 0;
+		const parts: number[] = [];
+		for (let i = 0; i < d.length; i++) {
+			h = (Math.imul(h, 31) + d[i]) | 0;
+			if ((i & 0xffff) === 0xffff) parts.push(h);
+		}
+		return `${c.width}x${c.height}:${parts.join(',')}:${h}`;
+	});
+}
+
 const count = async (page: Page) => Number(await page.getByTestId('cell-count').innerText());
 
 async function labelsFromSession(page: Page): Promise<Uint32Array> {
@@ -69,7 +85,14 @@ test('paint, erase, lasso, delete, merge, split, undo and redo on a real image',
 
 	// Eraser: cut the brushed part off again.
 	await page.getByTestId('tool-eraser').click();
+	await drag(page, [[70, 84], [90, 84], [90, 76]]);
 	await drag(page, [[86, 70], [86, 90]]);
+	// The canvas after these strokes (each frame redrew only the canvas pixels of its dirty
+	// rectangle) equals a full redraw.
+	const edited = await canvasPixels(page);
+	await page.getByLabel('Cells O').uncheck();
+	await page.getByLabel('Cells O').check();
+	expect(await canvasPixels(page)).toBe(edited);
 	labels = await labelsFromSession(page);
 	expect(idAt(labels, 86, 80)).toBe(0);
 

@@ -6,6 +6,7 @@
  * undo survives a reload.
  */
 import { applyEdit, editBytes, revertEdit, type Edit } from '$lib/core/labels/edit';
+import { noteDirty } from '$lib/ui/viewer/dirty';
 import { countLabels } from '$lib/core/labels/count';
 import { session } from './session.svelte';
 import type { CellClass, MaskRecord } from './types';
@@ -117,7 +118,10 @@ function apply(e: HistoryEntry, how: 'apply' | 'revert'): boolean {
 			const im = session.images.find((x) => x.id === e.imageId);
 			if (!im?.mask) return false;
 			const list = how === 'apply' ? e.edits : [...e.edits].reverse();
-			for (const ed of list) (how === 'apply' ? applyEdit : revertEdit)(im.mask.labels, ed);
+			for (const ed of list) {
+				(how === 'apply' ? applyEdit : revertEdit)(im.mask.labels, ed);
+				noteDirty(im.mask.labels.data, ed.rect);
+			}
 			session.updateImage(im.id, { mask: touchedMask(im.mask, how === 'apply' ? 1 : -1) });
 			return true;
 		}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitView, imagePoint, zoomAt, actualSizeView } from '../../../src/lib/ui/viewer/view';
-import { ViewRenderer, pixelInfo, type DisplaySettings } from '../../../src/lib/ui/viewer/render';
+import { ViewRenderer, canvasRectOf, pixelInfo, type DisplaySettings } from '../../../src/lib/ui/viewer/render';
 import type { Raster } from '../../../src/lib/core/raster/types';
 
 describe('viewer camera', () => {
@@ -62,4 +62,40 @@ describe('viewer rendering', () => {
 		expect(pixelInfo(raster, labels, 2, 1)).toEqual({ col: 2, row: 1, values: [600], cell: 1 });
 		expect(pixelInfo(raster, labels, 4, 0)).toBeNull();
 	});
+});
+
+describe('viewer redraw of an edit', () => {
+	// 60 × 40 image of a gradient with a few square cells; an edit paints a new cell over two of them.
+	const W = 60;
+	const H = 40;
+	const raster: Raster = { width: W, height: H, channels: 1, dtype: 'uint8', data: Uint8Array.from({ length: W * H }, (_, i) => (i * 7) % 256) };
+	const display: DisplaySettings = { channels: [{ visible: true, min: 0, max: 255, colour: [255, 255, 255] }], showImage: true, overlay: true, fillOpacity: 0.4, outlines: true };
+	function cells(): Uint32Array {
+		const l = new Uint32Array(W * H);
+		for (let k = 0; k < 6; k++) for (let y = 5; y < 15; y++) for (let x = 2 + k * 9; x < 9 + k * 9; x++) l[y * W + x] = k + 1;
+		return l;
+	}
+	const rect = { x0: 10, y0: 8, x1: 25, y1: 20 };
+	for (const view of [{ scale: 0.37, x: 3.2, y: 1.7 }, { scale: 1, x: 0, y: 0 }, { scale: 3.3, x: -17.4, y: -9.1 }]) {
+		it(`at scale ${view.scale}, redrawing only the edit's canvas rect gives the full redraw's pixels`, () => {
+			const cw = 150;
+			const ch = 100;
+			const labels = cells();
+			const r = new ViewRenderer();
+			const partial = new Uint32Array(cw * ch);
+			r.render(partial, cw, ch, raster, labels, view, display);
+			for (let y = rect.y0; y < rect.y1; y++) for (let x = rect.x0; x < rect.x1; x++) labels[y * W + x] = 9;
+			const before = partial.slice();
+			const c = canvasRectOf(rect, view, cw, ch);
+			r.render(partial, cw, ch, raster, labels, view, display, c);
+			const full = new Uint32Array(cw * ch);
+			new ViewRenderer().render(full, cw, ch, raster, labels, view, display);
+			expect(Array.from(partial)).toEqual(Array.from(full));
+			// The clip really limited the work: pixels outside it were left as they were.
+			let changedOutside = 0;
+			for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) if ((x < c.x0 || x >= c.x1 || y < c.y0 || y >= c.y1) && before[y * cw + x] !== full[y * cw + x]) changedOutside++;
+			expect(changedOutside).toBe(0);
+			expect((c.x1 - c.x0) * (c.y1 - c.y0)).toBeLessThan(cw * ch);
+		});
+	}
 });

@@ -4,6 +4,7 @@
  * and the edit goes on the undo stack. Classes are edited the same way.
  */
 import { applyEdit, type Edit } from '$lib/core/labels/edit';
+import { noteDirty } from '$lib/ui/viewer/dirty';
 import { cellInfo, idAt, type CellInfo } from '$lib/core/labels/select';
 import { eraseStroke, paintStroke } from '$lib/core/labels/paint';
 import { drawPolygonCell } from '$lib/core/labels/polygon';
@@ -78,6 +79,7 @@ function commit(label: string, edits: Edit[]): boolean {
 function applyAll(labels: Labels, edits: Edit[]): void {
 	for (const e of edits) {
 		applyEdit(labels, e);
+		noteDirty(labels.data, e.rect);
 		noteCreated(labels, e);
 	}
 }
@@ -113,6 +115,7 @@ export function strokeMove(p: Point): void {
 	if (e.before.length > 0) {
 		stroke.edit = stroke.edit ? composeEdits(labels, stroke.edit, e) : e;
 		applyEdit(labels, e);
+		noteDirty(labels.data, e.rect);
 		noteCreated(labels, e, stroke.id);
 		redraw(t.im, t.mask);
 	}

@@ -58,6 +58,28 @@ function intensity(v: number, min: number, inv: number): number {
 	return t <= 0 ? 0 : t >= 1 ? 255 : (t * 255 + 0.5) | 0;
 }
 
+/** A rectangle of canvas pixels (exclusive max). */
+export interface CanvasRect {
+	x0: number;
+	y0: number;
+	x1: number;
+	y1: number;
+}
+
+/**
+ * The canvas pixels that show any pixel of an image rect (exclusive max), grown by two canvas
+ * pixels each side: a changed pixel also changes the outlines its neighbours draw on their edge
+ * canvas pixels (zoomed in) or the outlines of neighbouring samples (zoomed out), one pixel away.
+ */
+export function canvasRectOf(r: CanvasRect, view: View, width: number, height: number): CanvasRect {
+	return {
+		x0: Math.max(0, Math.floor(r.x0 * view.scale + view.x - 0.5) - 2),
+		y0: Math.max(0, Math.floor(r.y0 * view.scale + view.y - 0.5) - 2),
+		x1: Math.min(width, Math.ceil(r.x1 * view.scale + view.x - 0.5) + 2),
+		y1: Math.min(height, Math.ceil(r.y1 * view.scale + view.y - 0.5) + 2)
+	};
+}
+
 export class ViewRenderer {
 	private luts: { key: string; table: Uint8Array }[] = [];
 	private colIndex = new Int32Array(0);
@@ -80,7 +102,8 @@ export class ViewRenderer {
 
 	/**
 	 * Draw into `out` (width × height pixels, RGBA bytes viewed as Uint32 little-endian).
-	 * `labels` must be raster.width × raster.height, or null.
+	 * `labels` must be raster.width × raster.height, or null. With `clip` (canvas pixels, exclusive
+	 * max) only those pixels are drawn: after an edit, the canvas pixels its dirty rect covers.
 	 */
 	render(
 		out: Uint32Array,
@@ -89,8 +112,14 @@ export class ViewRenderer {
 		raster: Raster,
 		labels: Uint32Array | null,
 		view: View,
-		settings: DisplaySettings
+		settings: DisplaySettings,
+		clip?: CanvasRect
 	): void {
+		const cx0 = Math.max(0, clip?.x0 ?? 0);
+		const cy0 = Math.max(0, clip?.y0 ?? 0);
+		const cx1 = Math.min(width, clip?.x1 ?? width);
+		const cy1 = Math.min(height, clip?.y1 ?? height);
+		if (cx1 <= cx0 || cy1 <= cy0) return;
 		const W = raster.width;
 		const H = raster.height;
 		if (this.colIndex.length < width) {
@@ -132,13 +161,13 @@ export class ViewRenderer {
 			for (let sx = 0; sx < width; sx++) if (colIndex[sx] >= 0) into[sx + 1] = lab[b + colIndex[sx]];
 		};
 		if (sampled) {
-			sampleRow(-1, prevIds);
-			sampleRow(0, curIds);
-			sampleRow(1, nextIds);
+			sampleRow(cy0 - 1, prevIds);
+			sampleRow(cy0, curIds);
+			sampleRow(cy0 + 1, nextIds);
 		}
 
-		for (let sy = 0; sy < height; sy++) {
-			if (sampled && sy > 0) {
+		for (let sy = cy0; sy < cy1; sy++) {
+			if (sampled && sy > cy0) {
 				[prevIds, curIds, nextIds] = [curIds, nextIds, prevIds];
 				sampleRow(sy + 1, nextIds);
 			}
@@ -146,7 +175,7 @@ export class ViewRenderer {
 			const row = Math.floor(fy);
 			const o = sy * width;
 			if (row < 0 || row >= H) {
-				out.fill(BACKGROUND, o, o + width);
+				out.fill(BACKGROUND, o + cx0, o + cx1);
 				continue;
 			}
 			const f = fy - row;
@@ -155,7 +184,7 @@ export class ViewRenderer {
 			let lastCol = -2;
 			let colour = 0; // the pixel's colour before any outline (ABGR)
 			let id = 0;
-			for (let sx = 0; sx < width; sx++) {
+			for (let sx = cx0; sx < cx1; sx++) {
 				const col = colIndex[sx];
 				if (col < 0) {
 					out[o + sx] = BACKGROUND;
