@@ -33,14 +33,22 @@ function build(labels: Labels): CellIndex | null {
 		box[k] = box[k + 1] = 0x7fffffff;
 		box[k + 2] = box[k + 3] = -1;
 	}
-	for (let y = 0, i = 0; y < H; y++) {
-		for (let x = 0; x < W; x++, i++) {
-			const b = 4 * data[i];
-			if (b === 0) continue;
-			if (x < box[b]) box[b] = x;
+	// Run by run along each row: one comparison per pixel, the box updated once per run.
+	for (let y = 0; y < H; y++) {
+		const rowEnd = (y + 1) * W;
+		let i = y * W;
+		while (i < rowEnd) {
+			const v = data[i];
+			const start = i;
+			while (++i < rowEnd && data[i] === v);
+			if (v === 0) continue;
+			const b = 4 * v;
+			const x0 = start - y * W;
+			const x1 = i - y * W;
+			if (x0 < box[b]) box[b] = x0;
 			if (y < box[b + 1]) box[b + 1] = y;
-			if (x >= box[b + 2]) box[b + 2] = x + 1;
-			if (y >= box[b + 3]) box[b + 3] = y + 1;
+			if (x1 > box[b + 2]) box[b + 2] = x1;
+			box[b + 3] = y + 1;
 		}
 	}
 	return { box };
