@@ -16,8 +16,8 @@ import type { TrainingSummary } from '../src/lib/core/classify/train/history';
 import { DEFAULT_CROP, type ClassifierMetadata, type PatchCrop } from '../src/lib/core/classify/train/model-metadata';
 import { UserError } from '../src/lib/core/formats/errors';
 import type { Labels, Raster } from '../src/lib/core/raster/types';
-import { initTfjsBackend, type TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
-import { tfjsWasmPaths } from '../src/lib/runtime/app-base';
+import type { TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
+import { workerTfjsBackend } from '../src/lib/runtime/tfjs/worker-backend';
 import { classifyPatches, loadTfjsClassifier, loadTorchClassifier } from '../src/lib/runtime/tfjs/classifier-infer';
 import { CLASSIFIER_FILES, ClassifierTrainer, classifierFiles, torchStateDictBytes, type ClassifierFile, type EpochReport } from '../src/lib/runtime/tfjs/classifier-train';
 
@@ -105,20 +105,10 @@ interface Entry {
 }
 
 const models = new Map<string, Entry>();
-let backend: Promise<TfjsBackendName> | null = null;
 let abort = { aborted: false };
 let stopRequested = false;
 
-function start(prefer: TfjsBackendName | 'auto' = 'auto'): Promise<TfjsBackendName> {
-	if (!backend) {
-		backend = initTfjsBackend({
-			prefer,
-			wasmPaths: tfjsWasmPaths()
-		});
-		backend.catch(() => (backend = null));
-	}
-	return backend;
-}
+const start = workerTfjsBackend;
 
 function entry(id: string): Entry {
 	const e = models.get(id);

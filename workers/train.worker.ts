@@ -14,26 +14,15 @@ import { prepareTrainingSet, type TrainingItem, type TrainingSet } from '../src/
 import { validationSummary, type TrainingSummary } from '../src/lib/core/cellpose/train/history';
 import { cpnetModuleVersions, readBatchesTracked } from '../src/lib/core/cellpose/train/state-dict';
 import { writeTorchStateDict } from '../src/lib/core/formats/torch-pth-writer';
-import { initTfjsBackend, type TfjsBackendName } from '../src/lib/runtime/tfjs/backend';
-import { tfjsWasmPaths } from '../src/lib/runtime/app-base';
+import { workerTfjsBackend } from '../src/lib/runtime/tfjs/worker-backend';
 import { CpnetModel } from '../src/lib/runtime/tfjs/cpnet-model';
 import { CellposeTrainer, modelFromCheckpoint, type TrainCheckpoint, type TrainResult } from '../src/lib/runtime/tfjs/train-loop';
 import type { TrainApi, TrainReply, TrainRunResult, TrainStartModel } from '../src/lib/runtime/train-types';
 
-let backend: Promise<TfjsBackendName> | null = null;
 let stopRequested = false;
 let state: { model: CpnetModel; trainer: CellposeTrainer; set: TrainingSet; base: string; result: TrainResult | null } | null = null;
 
-function init(prefer: TfjsBackendName | 'auto' = 'auto'): Promise<TfjsBackendName> {
-	if (!backend) {
-		backend = initTfjsBackend({
-			prefer,
-			wasmPaths: tfjsWasmPaths()
-		});
-		backend.catch(() => (backend = null));
-	}
-	return backend;
-}
+const init = workerTfjsBackend;
 
 async function reply<T>(work: () => Promise<T>, transfer: (v: T) => Transferable[] = () => []): Promise<TrainReply<T>> {
 	try {
