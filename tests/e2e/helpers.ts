@@ -31,3 +31,11 @@ export async function addFiles(page: Page, paths: string[]): Promise<void> {
 export async function cell(page: Page, name: string, col: string): Promise<string> {
 	return (await page.locator(`[data-testid="image-row"][data-name="${name}"] [data-col="${col}"]`).innerText()).trim();
 }
+
+/** Wait until the service worker controls the page (it has then precached the app). */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+	await page.evaluate(async () => {
+		await navigator.serviceWorker.ready;
+		if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+	});
+}

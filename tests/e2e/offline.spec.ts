@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openData } from './helpers';
+import { openData, waitForServiceWorker } from './helpers';
 
 test('the page is cross-origin isolated (WASM threads can run)', async ({ page }) => {
 	await openData(page);
@@ -13,10 +13,7 @@ test('the page is cross-origin isolated (WASM threads can run)', async ({ page }
 test('after one visit the app opens with the network off', async ({ page, context }) => {
 	await openData(page);
 	// Wait until the service worker controls the page and has precached the app.
-	await page.evaluate(async () => {
-		await navigator.serviceWorker.ready;
-		if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
-	});
+	await waitForServiceWorker(page);
 	await context.setOffline(true);
 	await page.reload();
 	await expect(page.getByRole('heading', { name: 'Images and masks' })).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addFiles, openData, shared } from './helpers';
+import { addFiles, openData, shared, waitForServiceWorker } from './helpers';
 
 async function waitSaved(page: Page) {
 	await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 30_000 });
@@ -67,10 +67,7 @@ test('classes by click, a parameter and a reload; the whole workflow talks only 
 test('with the network off after the first visit, the app opens and segments', async ({ page, context }) => {
 	await openData(page);
 	// First visit: the service worker precaches the app, the model and the WASM runtime.
-	await page.evaluate(async () => {
-		await navigator.serviceWorker.ready;
-		if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
-	});
+	await waitForServiceWorker(page);
 	await context.setOffline(true);
 	await page.reload();
 	await addFiles(page, [shared('data/mycol_demo_fungal/images/demo06.tif')]);
