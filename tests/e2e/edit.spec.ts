@@ -1,15 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { readSessionZip } from '../../src/lib/core/session/zip-reader';
-import { addFiles, openData, shared } from './helpers';
-
-/** Screen position of an image point (pixel centres at .5), from the viewer's current view. */
-async function at(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
-	const canvas = page.getByTestId('viewer-canvas');
-	const box = (await canvas.boundingBox())!;
-	const v = JSON.parse((await canvas.getAttribute('data-view'))!) as { scale: number; x: number; y: number };
-	return { x: box.x + v.x + x * v.scale, y: box.y + v.y + y * v.scale };
-}
+import { addFiles, at, count, labelsFromSession, openData, shared } from './helpers';
 
 async function drag(page: Page, points: [number, number][]) {
 	const first = await at(page, ...points[0]);
@@ -41,19 +31,6 @@ async function canvasPixels(page: Page): Promise<string> {
 		}
 		return `${c.width}x${c.height}:${parts.join(',')}:${h}`;
 	});
-}
-
-const count = async (page: Page) => Number(await page.getByTestId('cell-count').innerText());
-
-async function labelsFromSession(page: Page): Promise<Uint32Array> {
-	await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 30_000 });
-	await page.getByRole('link', { name: 'Data', exact: true }).click();
-	const wait = page.waitForEvent('download');
-	await page.getByTestId('download-session').click();
-	const zip = new Uint8Array(readFileSync(await (await wait).path()));
-	const s = await readSessionZip('s.zip', zip);
-	await page.getByRole('link', { name: 'Annotate' }).click();
-	return s.session.images[0].mask!.labels.data;
 }
 
 test('paint, erase, lasso, delete, merge, split, undo and redo on a real image', async ({ page }) => {

@@ -11,8 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { testSamFiles } from '../../src/lib/core/sam/test-models';
 import type { SamConvention } from '../../src/lib/core/sam/onnx-contract';
 import { sha256Hex } from '../../src/lib/core/session/sha256';
-import { readSessionZip } from '../../src/lib/core/session/zip-reader';
-import { addFiles, openData, shared, tempDir } from './helpers';
+import { addFiles, at, count, labelsFromSession, openData, shared, tempDir } from './helpers';
 
 // page.route must see the manifest request (a service worker would answer it first).
 test.use({ serviceWorkers: 'block' });
@@ -27,14 +26,6 @@ function writeTestModels(convention: SamConvention, externalData: boolean): stri
 		writeFileSync(p, f.bytes);
 		return p;
 	});
-}
-
-/** Screen position of an image point, from the viewer's current view. */
-async function at(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
-	const canvas = page.getByTestId('viewer-canvas');
-	const box = (await canvas.boundingBox())!;
-	const v = JSON.parse((await canvas.getAttribute('data-view'))!) as { scale: number; x: number; y: number };
-	return { x: box.x + v.x + x * v.scale, y: box.y + v.y + y * v.scale };
 }
 
 /** Drag a box with the box tool; returns the corners as the viewer maps the screen points back. */
@@ -53,19 +44,6 @@ async function dragBox(page: Page, a: [number, number], b: [number, number]) {
 	const [x0, y0] = back(s);
 	const [x1, y1] = back(e);
 	return { x0, y0, x1, y1 };
-}
-
-const count = async (page: Page) => Number(await page.getByTestId('cell-count').innerText());
-
-async function labelsFromSession(page: Page): Promise<Uint32Array> {
-	await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 30_000 });
-	await page.getByRole('link', { name: 'Data', exact: true }).click();
-	const wait = page.waitForEvent('download');
-	await page.getByTestId('download-session').click();
-	const zip = new Uint8Array(readFileSync(await (await wait).path()));
-	const s = await readSessionZip('s.zip', zip);
-	await page.getByRole('link', { name: 'Annotate' }).click();
-	return s.session.images[0].mask!.labels.data;
 }
 
 /** The cell with id `id` must be the pixels whose centres lie in the box (IoU ≥ 0.95, edges ±2 px: the screen rounds the drag). */

@@ -1,15 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { decodeLabelFile } from '../../src/lib/core/formats/image-file';
 import { readFileSync } from 'node:fs';
-import { addFiles, openData, shared } from './helpers';
-
-/** Screen position of an image point from the viewer's current view. */
-async function at(page: Page, x: number, y: number) {
-	const canvas = page.getByTestId('viewer-canvas');
-	const box = (await canvas.boundingBox())!;
-	const v = JSON.parse((await canvas.getAttribute('data-view'))!) as { scale: number; x: number; y: number };
-	return { x: box.x + v.x + x * v.scale, y: box.y + v.y + y * v.scale };
-}
+import { addFiles, at, openData, shared } from './helpers';
 
 /** A pixel inside each cell of a mask (the one nearest its centroid). */
 function cellPoints(rel: string): Map<number, [number, number]> {
