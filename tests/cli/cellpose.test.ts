@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { maxAbsDiff } from '../unit/helpers/arrays';
 import { decodeLabelFile } from '../../src/lib/core/formats/image-file';
 import { readNpy, writeNpy, type NpyArray } from '../../src/lib/core/formats/npy';
 import { ModelError } from '../../src/lib/core/formats/errors';
@@ -38,16 +39,6 @@ function npyFile(path: string): NpyArray {
 	return a;
 }
 
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-	expect(a.length).toBe(b.length);
-	let m = 0;
-	for (let i = 0; i < a.length; i++) {
-		const d = Math.abs(a[i] - b[i]);
-		if (!(d <= m)) m = d; // NaN propagates as a failure
-	}
-	return m;
-}
-
 function ok(r: Result): Result {
 	if (r.status !== 0) throw new Error(`mycol exited with ${r.status}: ${r.stderr}`);
 	expect(r.stderr).toBe('');
@@ -70,11 +61,11 @@ describe('mycol net', () => {
 			const ref = npyFile(shared(`${FIX}net/${m}_${i}_y.npy`));
 			expect(y.dtype).toBe('float32');
 			expect(y.shape).toEqual(ref.shape);
-			expect(maxAbs(y.data as Float32Array, ref.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+			expect(maxAbsDiff(y.data as Float32Array, ref.data as Float32Array)).toBeLessThanOrEqual(1e-4);
 			const s = npyFile(join(dir, `${m}_${i}_s.npy`));
 			const sref = npyFile(shared(`${FIX}net/${m}_${i}_style.npy`));
 			expect(s.shape).toEqual(sref.shape);
-			expect(maxAbs(s.data as Float32Array, sref.data as Float32Array)).toBeLessThanOrEqual(1e-5);
+			expect(maxAbsDiff(s.data as Float32Array, sref.data as Float32Array)).toBeLessThanOrEqual(1e-5);
 		}
 	});
 
@@ -92,13 +83,13 @@ describe('mycol net', () => {
 		ok(wasm);
 		ok(batched);
 		const ref = npyFile(shared(`${FIX}net/cpnet_tiny_in_160x256_y.npy`)).data as Float32Array;
-		expect(maxAbs(npyFile(join(dir, 'w.npy')).data as Float32Array, ref)).toBeLessThanOrEqual(1e-4);
+		expect(maxAbsDiff(npyFile(join(dir, 'w.npy')).data as Float32Array, ref)).toBeLessThanOrEqual(1e-4);
 		const b = npyFile(join(dir, 'b.npy'));
 		expect(b.shape).toEqual([2, 3, 224, 224]);
 		const ref224 = npyFile(shared(`${FIX}net/cpnet_tiny_in_224x224_y.npy`)).data as Float32Array;
 		const y = b.data as Float32Array;
-		expect(maxAbs(y.subarray(0, ref224.length), ref224)).toBeLessThanOrEqual(1e-4);
-		expect(maxAbs(y.subarray(ref224.length), ref224)).toBeLessThanOrEqual(1e-4);
+		expect(maxAbsDiff(y.subarray(0, ref224.length), ref224)).toBeLessThanOrEqual(1e-4);
+		expect(maxAbsDiff(y.subarray(ref224.length), ref224)).toBeLessThanOrEqual(1e-4);
 		expect(npyFile(join(dir, 'bs.npy')).shape).toEqual([2, 64]);
 	});
 
@@ -172,8 +163,8 @@ describe('mycol net with a fixed-size ONNX model', () => {
 				wantStyle[t * 2 + c] = sum / P;
 			}
 		}
-		expect(maxAbs(y.data as Float32Array, want)).toBeLessThanOrEqual(1e-5);
-		expect(maxAbs(style.data as Float32Array, wantStyle)).toBeLessThanOrEqual(1e-5);
+		expect(maxAbsDiff(y.data as Float32Array, want)).toBeLessThanOrEqual(1e-5);
+		expect(maxAbsDiff(style.data as Float32Array, wantStyle)).toBeLessThanOrEqual(1e-5);
 		expect(small.status).toBe(1);
 		expect(small.stderr).toContain('small.npy: the input is 16 × 16 pixels, but the model fixed.onnx takes exactly 32 × 32');
 	});
@@ -215,12 +206,12 @@ describe('mycol flows', () => {
 			const ref = npyFile(shared(`${FIX}dynamics/${l}_flows.npy`));
 			expect(f.dtype).toBe('float32');
 			expect(f.shape).toEqual(ref.shape);
-			expect(maxAbs(f.data as Float32Array, ref.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+			expect(maxAbsDiff(f.data as Float32Array, ref.data as Float32Array)).toBeLessThanOrEqual(1e-4);
 		}
 		ok(await mycolAsync('flows', shared(`${FIX}dynamics/lab2_labels.npy`), '--out', join(dir, 'f64.npy'), '--float64'));
 		const f64 = npyFile(join(dir, 'f64.npy'));
 		expect(f64.dtype).toBe('float64');
-		expect(maxAbs(f64.data as Float64Array, npyFile(shared(`${FIX}dynamics/lab2_flows.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
+		expect(maxAbsDiff(f64.data as Float64Array, npyFile(shared(`${FIX}dynamics/lab2_flows.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
 	});
 
 	it('refuses an image that is not a label mask', async () => {
@@ -354,9 +345,9 @@ describe('mycol segment', () => {
 			expect(Array.from(masks.data)).toEqual(Array.from(ref.data as Uint16Array));
 			const dP = npyFile(join(dir, `${c}_image_dP.npy`));
 			expect(dP.shape).toEqual([2, ...ref.shape]);
-			expect(maxAbs(dP.data as Float32Array, npyFile(shared(`${FIX}pipeline/${c}_dP.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
+			expect(maxAbsDiff(dP.data as Float32Array, npyFile(shared(`${FIX}pipeline/${c}_dP.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
 			const cp = npyFile(join(dir, `${c}_image_cellprob.npy`));
-			expect(maxAbs(cp.data as Float32Array, npyFile(shared(`${FIX}pipeline/${c}_cellprob.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
+			expect(maxAbsDiff(cp.data as Float32Array, npyFile(shared(`${FIX}pipeline/${c}_cellprob.npy`)).data as Float32Array)).toBeLessThanOrEqual(1e-4);
 		});
 		// tifffile reads the same masks.
 		const script = CASES.map(([c]) => `print((tifffile.imread(${JSON.stringify(join(dir, `${c}_image_masks.tif`))}) == np.load(${JSON.stringify(shared(`${FIX}pipeline/${c}_masks.npy`))})).all())`).join('\n');

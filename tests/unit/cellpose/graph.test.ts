@@ -4,6 +4,7 @@
  * onnxruntime-web (WASM EP), the two runtimes Node code uses.
  */
 import { describe, expect, it } from 'vitest';
+import { maxAbsDiff } from '../helpers/arrays';
 import { sharedBytes } from '../shared';
 import { readNpy, type NpyArray } from '../../../src/lib/core/formats/npy';
 import { ModelError } from '../../../src/lib/core/formats/errors';
@@ -29,16 +30,6 @@ function model(rel: string): CellposeWeights {
 		modelCache.set(rel, w);
 	}
 	return w;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-	expect(a.length).toBe(b.length);
-	let m = 0;
-	for (let i = 0; i < a.length; i++) {
-		const d = Math.abs(a[i] - b[i]);
-		if (!(d <= m)) m = d; // NaN propagates as a failure
-	}
-	return m;
 }
 
 /** Node op types of a ModelProto, counted (read with our protobuf reader). */

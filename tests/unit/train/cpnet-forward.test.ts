@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff } from '../helpers/arrays';
 import { readNpy } from '../../../src/lib/core/formats/npy';
 import { readCellposeModel } from '../../../src/lib/core/cellpose/weights';
 import { buildCellposeOnnx } from '../../../src/lib/core/cellpose/graph';
@@ -24,16 +25,6 @@ function npy(rel: string) {
 	const a = readNpy(rel, sharedBytes(rel));
 	if (a.kind !== 'array') throw new Error(`${rel} is not a numeric array`);
 	return a;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-	expect(a.length).toBe(b.length);
-	let m = 0;
-	for (let i = 0; i < a.length; i++) {
-		const d = Math.abs(a[i] - b[i]);
-		if (!(d <= m)) m = d;
-	}
-	return m;
 }
 
 /** Eval-mode forward of one (2, H, W) input; returns y as (3, H, W) and the style. */
