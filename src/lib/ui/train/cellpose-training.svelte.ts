@@ -69,28 +69,31 @@ const onProgress = (p: { epoch: number; phase: string; batch: number; batches: n
 export async function startTraining(base: ModelEntry | null, images: ImageRecord[], config: Partial<TrainConfig>): Promise<void> {
 	if (run.running) return;
 	Object.assign(run, { running: true, epochs: [], summary: null, checkpoint: null, error: null, pth: null, diagnostics: null, progress: 'Starting…' });
-	try {
+	await whileRunning(async () => {
 		const w = trainWorker();
 		run.backend = await w.init();
 		const model = base ? { kind: 'file' as const, name: base.name, bytes: await modelBytes(base) } : { kind: 'scratch' as const };
 		const list = items(images);
 		const reply = await w.start(transfer({ model, config, items: list }, [...buffers(list), ...(model.kind === 'file' ? [model.bytes] : [])]), proxy(onEpoch), proxy(onProgress));
 		await finish(reply, base);
-	} catch (e) {
-		run.error = (e as Error).message;
-	} finally {
-		run.running = false;
-		run.progress = '';
-	}
+	});
 }
 
 export async function resumeTraining(base: ModelEntry | null, images: ImageRecord[]): Promise<void> {
 	if (run.running || !run.checkpoint) return;
 	Object.assign(run, { running: true, error: null, progress: 'Resuming…' });
-	try {
+	const checkpoint = run.checkpoint;
+	await whileRunning(async () => {
 		const list = items(images);
-		const reply = await trainWorker().resume(run.checkpoint, transfer(list, buffers(list)), proxy(onEpoch), proxy(onProgress));
+		const reply = await trainWorker().resume(checkpoint, transfer(list, buffers(list)), proxy(onEpoch), proxy(onProgress));
 		await finish(reply, base);
+	});
+}
+
+/** Run a training call: its error goes to the page, and the run ends however it ends. */
+async function whileRunning(work: () => Promise<void>): Promise<void> {
+	try {
+		await work();
 	} catch (e) {
 		run.error = (e as Error).message;
 	} finally {
